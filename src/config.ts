@@ -1,0 +1,65 @@
+/**
+ * Typed configuration from environment variables, checked once at start-up. In production a
+ * missing required value stops the process with a message naming it.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HOST: z.string().optional(),
+  DATABASE_URL: z.string().url().optional(),
+  PUTRIGHT_DATA_DIR: z.string().min(1).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUTRIGHT_ADMIN_EMAIL: z.string().email().optional(),
+  PUTRIGHT_ADMIN_PASSWORD: z.string().min(12).optional(),
+  PUTRIGHT_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  PUTRIGHT_TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string | null };
+  logLevel: string;
+  bootstrapAdmin: { email: string; password: string | null };
+  bodyLimit: number;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const missing: string[] = [];
+  if (production && e.PORT === undefined) missing.push('PORT (the port to listen on)');
+  if (production && !e.DATABASE_URL && !e.PUTRIGHT_DATA_DIR) {
+    missing.push('DATABASE_URL (PostgreSQL) or PUTRIGHT_DATA_DIR (the embedded database directory)');
+  }
+  if (missing.length > 0) throw new ConfigError(`Missing required configuration in production:\n  ${missing.join('\n  ')}`);
+
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT ?? 3000,
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: path.resolve(e.PUTRIGHT_DATA_DIR ?? 'data') },
+    logLevel: e.LOG_LEVEL,
+    bootstrapAdmin: { email: e.PUTRIGHT_ADMIN_EMAIL ?? 'admin@putright.local', password: e.PUTRIGHT_ADMIN_PASSWORD ?? null },
+    bodyLimit: e.PUTRIGHT_BODY_LIMIT_BYTES,
+    trustProxy: e.PUTRIGHT_TRUST_PROXY,
+  };
+}

@@ -1,0 +1,40 @@
+/** Roles and what each may do. Every route names one of these permissions (or 'public'). */
+export const ROLES = ['handler', 'manager', 'staff', 'governance', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  handler: 'Complaint handler',
+  manager: 'Complaints manager',
+  staff: 'Other staff',
+  governance: 'Governance (senior lead, MRC, board)',
+  admin: 'Administrator',
+};
+
+export const PERMISSIONS = {
+  'complaints:read': ['handler', 'manager', 'governance', 'admin'],
+  'complaints:log': ['handler', 'manager', 'staff', 'admin'],
+  'complaints:handle': ['handler', 'manager'],
+  'complaints:assign': ['handler', 'manager'],
+  'notes:restricted': ['manager'],
+  'residents:read': ['handler', 'manager', 'staff', 'admin'],
+  'residents:write': ['handler', 'manager', 'staff'],
+  'service-requests:read': ['handler', 'manager', 'staff', 'admin'],
+  'service-requests:write': ['handler', 'manager', 'staff'],
+  'reports:read': ['manager', 'governance', 'admin'],
+  'settings:read': ['handler', 'manager', 'staff', 'governance', 'admin'],
+  'settings:manage': ['admin'],
+  'users:manage': ['admin'],
+  'users:read': ['handler', 'manager', 'admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+/** What a route requires: a permission, any signed-in user, or nothing. */
+export type RouteAccess = Permission | 'authenticated' | 'public';
+
+export function can(role: string, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly string[]).includes(role);
+}
+
+export function isRole(v: string): v is Role {
+  return (ROLES as readonly string[]).includes(v);
+}

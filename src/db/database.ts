@@ -1,0 +1,142 @@
+/**
+ * The database adapter: Kysely over node-postgres everywhere. In embedded mode the pool talks to
+ * PGlite through PGlite's node-postgres adapter (one connection, so transactions queue), guarded by
+ * a lock file so that two processes never open one data directory. In production it talks to
+ * PostgreSQL via DATABASE_URL.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import * as m0001 from './migrations/0001_initial.js';
+
+// Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
+pg.types.setTypeParser(1082, (v: string) => v);
+// bigint (history ids, counts) as strings is pg's default; keep it.
+
+export type Db = Kysely<Database>;
+
+const migrations: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
+
+class StaticMigrationProvider implements MigrationProvider {
+  async getMigrations() {
+    return migrations;
+  }
+}
+
+export async function migrate(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? error}`);
+  }
+}
+
+export interface DatabaseHandle {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Check the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DataDirectoryLocked extends Error {}
+
+/** Take the embedded data directory's lock, or fail if a live process holds it. */
+export function lockDataDir(dir: string): () => void {
+  fs.mkdirSync(dir, { recursive: true });
+  const lockPath = path.join(dir, 'putright.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(lockPath, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        try {
+          if (fs.readFileSync(lockPath, 'utf8') === String(process.pid)) fs.unlinkSync(lockPath);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (err: any) {
+      if (err.code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lockPath, 'utf8'));
+      let alive = false;
+      if (Number.isInteger(holder) && holder > 0) {
+        try {
+          process.kill(holder, 0);
+          alive = true;
+        } catch (e: any) {
+          alive = e.code === 'EPERM';
+        }
+      }
+      if (alive && holder !== process.pid) {
+        throw new DataDirectoryLocked(
+          `The data directory ${dir} is in use by process ${holder}. Two processes on one embedded data directory would lose writes; stop the other one or use another PUTRIGHT_DATA_DIR.`,
+        );
+      }
+      if (alive && holder === process.pid) {
+        throw new DataDirectoryLocked(`The data directory ${dir} is already open in this process.`);
+      }
+      fs.unlinkSync(lockPath); // stale lock from a process that has gone
+    }
+  }
+  throw new DataDirectoryLocked(`Could not lock ${dir}`);
+}
+
+/** Open PGlite in a directory (or in memory when dataDir is null) behind the node-postgres adapter. */
+export async function openEmbedded(dataDir: string | null): Promise<DatabaseHandle> {
+  const release = dataDir ? lockDataDir(dataDir) : () => {};
+  try {
+    const pglite = dataDir ? new PGlite(path.join(dataDir, 'pgdata')) : new PGlite();
+    await pglite.waitReady;
+    const pool = new pg.Pool({ ...(createPgConfig(pglite) as any), max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 60_000 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      kind: 'pglite',
+      async ping() {
+        await pglite.query('select 1');
+      },
+      async close() {
+        await db.destroy();
+        await pglite.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+export function openPostgres(url: string, poolSize = 10): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // An idle client losing its server (a restart) must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    async ping() {
+      const client = await pool.connect();
+      try {
+        await client.query('select 1');
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

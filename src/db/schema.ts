@@ -1,0 +1,261 @@
+/** Kysely table types. Each table is created in src/db/migrations. */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A PostgreSQL `date`, read back as 'YYYY-MM-DD' (the pg type parser is set for it). */
+type DateCol = ColumnType<string, string, string>;
+type Json<T> = ColumnType<T, T | string, T | string>;
+
+export interface SettingsTable {
+  key: string;
+  value: Json<unknown>;
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  role: string;
+  team: string | null;
+  password_hash: string | null;
+  active: Generated<boolean>;
+  failed_logins: Generated<number>;
+  locked_until: Timestamp | null;
+  created_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface ResidentsTable {
+  id: Generated<string>;
+  reference: string;
+  title: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  email: string | null;
+  phone: string | null;
+  address_line1: string | null;
+  address_line2: string | null;
+  town: string | null;
+  postcode: string | null;
+  postcode_key: string | null;
+  property_reference: string | null;
+  tenure: string;
+  preferred_contact: string;
+  communication_needs: Json<string[]>;
+  language: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface ResidentNeedsTable {
+  id: Generated<string>;
+  resident_id: string;
+  kind: string;
+  description: string;
+  disclosed_on: DateCol | null;
+  review_on: DateCol | null;
+  ended_on: DateCol | null;
+  recorded_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ContactRestrictionsTable {
+  id: Generated<string>;
+  resident_id: string;
+  restriction: string;
+  reason: string;
+  proportionality: string;
+  equality_considerations: string;
+  starts_on: DateCol;
+  review_on: DateCol;
+  ends_on: DateCol | null;
+  decided_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface RepresentativesTable {
+  id: Generated<string>;
+  resident_id: string;
+  name: string;
+  relationship: string;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  consent_evidence: string;
+  consent_recorded_on: DateCol;
+  created_at: Generated<Date>;
+}
+
+export interface ContactsTable {
+  id: Generated<string>;
+  resident_id: string | null;
+  received_at: Timestamp;
+  channel: string;
+  summary: string;
+  choice_offered: boolean;
+  choice: string;
+  complaint_id: string | null;
+  service_request_id: string | null;
+  recorded_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ServiceRequestsTable {
+  id: Generated<string>;
+  reference: string;
+  resident_id: string | null;
+  received_at: Timestamp;
+  channel: string;
+  service_area: string | null;
+  category: string | null;
+  description: string;
+  status: string;
+  last_reviewed_on: DateCol | null;
+  closed_on: DateCol | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface ComplaintsTable {
+  id: Generated<string>;
+  reference: string;
+  resident_id: string | null;
+  representative_id: string | null;
+  anonymous: boolean;
+  channel: string;
+  received_at: Timestamp;
+  received_on: DateCol;
+  issue_arose: DateCol | null;
+  description: string;
+  outcome_sought: string | null;
+  help_needed: string | null;
+  service_area: string | null;
+  category: string | null;
+  contractor: string | null;
+  service_request_id: string | null;
+  subject_staff_ids: Json<string[]>;
+  logged_by: string | null;
+  rule_version: string;
+  status: string;
+  stage: number;
+  stage1_handler_id: string | null;
+  stage2_handler_id: string | null;
+  outcome: string | null;
+  next_due_on: DateCol | null;
+  next_due_kind: string | null;
+  vulnerable: Generated<boolean>;
+  extended: Generated<boolean>;
+  closed_on: DateCol | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface ComplaintLinksTable {
+  complaint_id: string;
+  other_id: string;
+  relation: string;
+  created_at: Generated<Date>;
+}
+
+export interface HistoryTable {
+  id: Generated<string>;
+  complaint_id: string | null;
+  resident_id: string | null;
+  entity: string;
+  entity_id: string | null;
+  action: string;
+  /** The lifecycle event's data, for the complaint's state machine; null for other changes. */
+  event: Json<unknown> | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+  actor_id: string | null;
+  actor_label: string;
+  at: Generated<Date>;
+}
+
+export interface NotesTable {
+  id: Generated<string>;
+  complaint_id: string;
+  body: string;
+  restricted: boolean;
+  author_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface CorrespondenceTable {
+  id: Generated<string>;
+  complaint_id: string;
+  direction: string;
+  channel: string;
+  subject: string | null;
+  body: string;
+  counterpart: string | null;
+  occurred_at: Timestamp;
+  recorded_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface AttachmentsTable {
+  id: Generated<string>;
+  complaint_id: string;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  data: Buffer;
+  description: string | null;
+  uploaded_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  route: string;
+  request_hash: string;
+  status_code: number;
+  response: Json<unknown>;
+  created_at: Generated<Date>;
+}
+
+export interface Database {
+  settings: SettingsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  residents: ResidentsTable;
+  resident_needs: ResidentNeedsTable;
+  contact_restrictions: ContactRestrictionsTable;
+  representatives: RepresentativesTable;
+  contacts: ContactsTable;
+  service_requests: ServiceRequestsTable;
+  complaints: ComplaintsTable;
+  complaint_links: ComplaintLinksTable;
+  history: HistoryTable;
+  notes: NotesTable;
+  correspondence: CorrespondenceTable;
+  attachments: AttachmentsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type ComplaintRow = Selectable<ComplaintsTable>;
+export type NewComplaint = Insertable<ComplaintsTable>;
+export type ComplaintUpdate = Updateable<ComplaintsTable>;
+export type ResidentRow = Selectable<ResidentsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type HistoryRow = Selectable<HistoryTable>;

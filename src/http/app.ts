@@ -1,0 +1,115 @@
+/**
+ * The Fastify application: plugins, route access, error mapping, the JSON API and its OpenAPI
+ * document. Built around a database handle so tests and the server share one construction.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { DatabaseHandle, Db } from '../db/database.js';
+import { buildServices, type Services } from '../services/index.js';
+import { authorise, enforceRouteAccess, type RouteTable } from './access.js';
+import { errorHandler, isDatabaseUnavailable } from './errors.js';
+import complaintsApi from './routes/api-complaints.js';
+import residentsApi from './routes/api-residents.js';
+import serviceRequestsApi from './routes/api-service-requests.js';
+import adminApi from './routes/api-admin.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+    db: Db;
+    routeTable: RouteTable;
+  }
+}
+
+export interface AppOptions {
+  database: DatabaseHandle;
+  clock?: () => Date;
+  /** A pino logger to use, or true for a default one; none when absent. */
+  logger?: boolean | import('pino').Logger;
+  bodyLimit?: number;
+  trustProxy?: boolean;
+}
+
+/** Log lines carry the method, the path without its query string, and ids: never personal data. */
+export const logSerializers = {
+  req(req: any) {
+    return { method: req.method, path: String(req.url ?? '').split('?')[0], id: req.id };
+  },
+  res(res: any) {
+    return { statusCode: res.statusCode };
+  },
+};
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger as any } : { logger: opts.logger === true ? { serializers: logSerializers } : false }),
+    bodyLimit: opts.bodyLimit ?? 1_048_576,
+    trustProxy: opts.trustProxy ?? false,
+    return503OnClosing: true,
+    requestIdHeader: false,
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: 'not_found', message: `There is nothing at ${req.method} ${req.url.split('?')[0]}.` }));
+
+  const routeTable: RouteTable = [];
+  app.decorate('routeTable', routeTable);
+  app.decorate('db', opts.database.db);
+  app.decorate('services', buildServices(opts.database.db, opts.clock));
+  enforceRouteAccess(app, routeTable);
+
+  authorise(
+    app,
+    async (req) => {
+      const h = req.headers.authorization;
+      if (h && /^Bearer\s+/i.test(h)) return app.services.users.actorForToken(h.replace(/^Bearer\s+/i, '').trim());
+      return null;
+    },
+    (req, reply, status) =>
+      reply
+        .status(status)
+        .send(status === 401 ? { error: 'unauthenticated', message: 'Sign in, or send an API token as "Authorization: Bearer …".' } : { error: 'forbidden', message: 'You do not have permission to do that.' }),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Putright API',
+        version: '1.0.0',
+        description: 'Complaint handling under the Housing Ombudsman’s Complaint Handling Code (2024). Send an API token as "Authorization: Bearer …".',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.get('/health', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+    try {
+      const t = Date.now();
+      await opts.database.ping();
+      return { status: 'UP', database: { kind: opts.database.kind, status: 'UP', ms: Date.now() - t } };
+    } catch (err) {
+      return reply.status(503).send({ status: 'DOWN', database: { kind: opts.database.kind, status: 'DOWN', error: isDatabaseUnavailable(err) ? 'unreachable' : 'error' } });
+    }
+  });
+
+  await app.register(
+    async (api) => {
+      await api.register(complaintsApi);
+      await api.register(residentsApi);
+      await api.register(serviceRequestsApi);
+      await api.register(adminApi);
+      api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
+
+  return app;
+}

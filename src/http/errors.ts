@@ -1,0 +1,64 @@
+/** Maps every error to a clear 4xx (naming the field) or 503; a 500 only for a real fault. */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ZodError } from 'zod';
+import { RuleViolation } from '../core/lifecycle.js';
+import { Forbidden, IdempotencyMismatch, InvalidInput, NotFound, VersionConflict } from '../services/errors.js';
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+export function isDatabaseUnavailable(err: any): boolean {
+  if (!err) return false;
+  if (CONNECTION_CODES.has(err.code)) return true;
+  const m = String(err.message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(m);
+}
+
+function fieldOf(path: string, context?: string) {
+  const p = path.replace(/^\//, '').replace(/\//g, '.');
+  if (context === 'body' || !context) return p || 'body';
+  return p ? `${context === 'querystring' ? 'query' : context}.${p}` : context;
+}
+
+export interface ErrorPayload {
+  status: number;
+  body: { error: string; message: string; field?: string; details?: { field: string; message: string }[]; currentVersion?: number };
+}
+
+export function toErrorPayload(err: any): ErrorPayload {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const details = err.validation.map((v: any) => ({ field: fieldOf(v.instancePath, err.validationContext), message: v.message }));
+    const first = details[0];
+    return { status: 400, body: { error: 'invalid_input', message: `${first.field}: ${first.message}`, field: first.field, details } };
+  }
+  if (err instanceof ZodError) {
+    const details = err.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message }));
+    return { status: 400, body: { error: 'invalid_input', message: `${details[0].field}: ${details[0].message}`, field: details[0].field, details } };
+  }
+  if (err instanceof RuleViolation) return { status: 422, body: { error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
+  if (err instanceof InvalidInput) return { status: 422, body: { error: 'invalid_input', message: err.message, ...(err.field ? { field: err.field } : {}) } };
+  if (err instanceof NotFound) return { status: 404, body: { error: 'not_found', message: err.message } };
+  if (err instanceof VersionConflict) return { status: 409, body: { error: 'version_conflict', message: err.message, currentVersion: err.currentVersion } };
+  if (err instanceof IdempotencyMismatch) return { status: 422, body: { error: 'idempotency_key_reused', message: err.message, field: 'Idempotency-Key' } };
+  if (err instanceof Forbidden) return { status: 403, body: { error: 'forbidden', message: err.message } };
+  if (isDatabaseUnavailable(err)) return { status: 503, body: { error: 'unavailable', message: 'The database is not available just now. Nothing was changed; please try again shortly.' } };
+  const fe = err as FastifyError;
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const messages: Record<string, string> = {
+      FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large.',
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The request body must be JSON (Content-Type: application/json).',
+      FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty; send a JSON object.',
+      FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length does not match the body.',
+    };
+    const msg = messages[fe.code] ?? (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'The request body is not valid JSON.' : fe.message);
+    return { status: fe.statusCode, body: { error: (fe.code ?? 'bad_request').toLowerCase(), message: msg } };
+  }
+  return { status: 500, body: { error: 'internal', message: 'Something went wrong on our side. It has been logged.' } };
+}
+
+export function errorHandler(err: any, req: FastifyRequest, reply: FastifyReply) {
+  const { status, body } = toErrorPayload(err);
+  if (status >= 500) req.log.error({ err }, 'request failed');
+  else req.log.info({ status, error: body.error }, 'request refused');
+  return reply.status(status).send(body);
+}

@@ -1,0 +1,51 @@
+/** /api/v1/users and /api/v1/settings: accounts, tokens and the landlord's settings. */
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ROLES } from '../../core/permissions.js';
+import { settingsSchema } from '../../services/settings.js';
+import { idParams, text } from '../schemas.js';
+
+const adminApi: FastifyPluginAsyncZod = async (app) => {
+  const { users, settings, complaints } = app.services;
+
+  app.get('/me', { config: { access: 'authenticated' }, schema: { tags: ['users'], summary: 'Who the token belongs to' } }, async (req) => req.actor);
+
+  app.get('/users', { config: { access: 'users:read' }, schema: { tags: ['users'], summary: 'Staff accounts' } }, async () => ({ items: await users.list() }));
+
+  app.post(
+    '/users',
+    {
+      config: { access: 'users:manage' },
+      schema: {
+        tags: ['users'],
+        summary: 'Create a staff account',
+        body: z
+          .object({ email: z.string().email('must be an email address').max(320), name: text(200), role: z.enum(ROLES), team: z.string().max(100).nullish(), password: z.string().min(12, 'must be at least 12 characters').max(256).nullish() })
+          .strict(),
+      },
+    },
+    async (req, reply) => reply.status(201).send(await users.create(req.actor!, req.body)),
+  );
+
+  app.post(
+    '/users/:id/tokens',
+    { config: { access: 'users:manage' }, schema: { tags: ['users'], summary: 'Issue an API token for an integration (shown once)', params: idParams, body: z.object({ name: text(100) }).strict() } },
+    async (req, reply) => reply.status(201).send(await users.createToken(req.actor!, req.params.id, req.body.name)),
+  );
+
+  app.get('/settings', { config: { access: 'settings:read' }, schema: { tags: ['settings'], summary: 'The landlord’s settings' } }, async () => settings.get());
+
+  app.patch(
+    '/settings',
+    { config: { access: 'settings:manage' }, schema: { tags: ['settings'], summary: 'Change some sections of the settings', body: settingsSchema.partial().strict() } },
+    async (req) => {
+      const before = await settings.get();
+      const next = await settings.update(req.actor!, req.body);
+      // Deadlines not yet told to residents follow the calendar; say which changed.
+      const recalculated = JSON.stringify(before.calendar) !== JSON.stringify(next.calendar) ? (await complaints.recomputeOpenProjections()).changed : [];
+      return { settings: next, recalculatedComplaints: recalculated };
+    },
+  );
+};
+
+export default adminApi;

@@ -1,0 +1,65 @@
+/** Start Putright: configuration, database (embedded PGlite or PostgreSQL), migrations, HTTP. */
+import pino from 'pino';
+import { ConfigError, loadConfig } from './config.js';
+import { DataDirectoryLocked, migrate, openEmbedded, openPostgres, type DatabaseHandle } from './db/database.js';
+import { buildApp, logSerializers } from './http/app.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const log = pino({ level: config.logLevel, serializers: logSerializers, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  let database: DatabaseHandle;
+  try {
+    database = config.database.kind === 'postgres' ? openPostgres(config.database.url, config.database.poolSize) : await openEmbedded(config.database.dataDir);
+  } catch (err) {
+    if (err instanceof DataDirectoryLocked) {
+      log.fatal(err.message);
+      process.exit(75);
+    }
+    throw err;
+  }
+  await migrate(database.db);
+  log.info({ database: database.kind, dataDir: config.database.kind === 'pglite' ? config.database.dataDir : undefined }, 'database ready');
+
+  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
+  const generated = await app.services.users.ensureAdmin(config.bootstrapAdmin.email, config.bootstrapAdmin.password);
+  if (generated) {
+    // Shown once, on the console only, so the first administrator can sign in.
+    process.stdout.write(`\nFirst administrator created: ${config.bootstrapAdmin.email}\nPassword (shown once): ${generated}\n\n`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing requests in progress');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    try {
+      await app.close();
+      await database.close();
+      log.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error while stopping');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

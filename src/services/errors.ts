@@ -1,0 +1,43 @@
+/** Errors the application services raise; the HTTP adapter maps each to a status. */
+export class NotFound extends Error {
+  constructor(what: string) {
+    super(`${what} was not found.`);
+    this.name = 'NotFound';
+  }
+}
+
+/** The client's version is stale: someone else changed the record first. */
+export class VersionConflict extends Error {
+  constructor(
+    what: string,
+    public readonly currentVersion: number,
+  ) {
+    super(`${what} has been changed by someone else since you loaded it (it is now at version ${currentVersion}). Reload it and try again.`);
+    this.name = 'VersionConflict';
+  }
+}
+
+/** Input that is well formed but not acceptable (an unknown reference, a value not in a list). */
+export class InvalidInput extends Error {
+  constructor(
+    message: string,
+    public readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'InvalidInput';
+  }
+}
+
+export class Forbidden extends Error {
+  constructor(message = 'You do not have permission to do that.') {
+    super(message);
+    this.name = 'Forbidden';
+  }
+}
+
+export class IdempotencyMismatch extends Error {
+  constructor() {
+    super('This Idempotency-Key was already used with a different request.');
+    this.name = 'IdempotencyMismatch';
+  }
+}

@@ -1,0 +1,135 @@
+/** Staff accounts, passwords (argon2id) and API tokens for integrations. */
+import crypto from 'node:crypto';
+import argon2 from 'argon2';
+import type { Db } from '../db/database.js';
+import { isRole, type Role } from '../core/permissions.js';
+import type { Actor } from './actor.js';
+import { requirePermission } from './actor.js';
+import { InvalidInput, NotFound } from './errors.js';
+import { recordHistory } from './history.js';
+
+export interface NewUser {
+  email: string;
+  name: string;
+  role: Role;
+  team?: string | null;
+  password?: string | null;
+}
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  team: string | null;
+  active: boolean;
+}
+
+const MAX_FAILED_LOGINS = 5;
+const LOCKOUT_MINUTES = 15;
+
+function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+export class UserService {
+  constructor(private readonly db: Db) {}
+
+  async create(actor: Actor, input: NewUser): Promise<UserView> {
+    requirePermission(actor, 'users:manage');
+    if (!isRole(input.role)) throw new InvalidInput(`Unknown role ${input.role}.`, 'role');
+    const email = input.email.trim().toLowerCase();
+    const existing = await this.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+    if (existing) throw new InvalidInput('A user with this email address already exists.', 'email');
+    const password_hash = input.password ? await argon2.hash(input.password, { type: argon2.argon2id }) : null;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('users')
+        .values({ email, name: input.name.trim(), role: input.role, team: input.team ?? null, password_hash })
+        .returning(['id', 'email', 'name', 'role', 'team', 'active'])
+        .executeTakeFirstOrThrow();
+      await recordHistory(trx, actor, { entity: 'user', entityId: row.id, action: 'user_created', after: { email, name: row.name, role: row.role, team: row.team } });
+      return row;
+    });
+  }
+
+  async list(): Promise<UserView[]> {
+    return this.db.selectFrom('users').select(['id', 'email', 'name', 'role', 'team', 'active']).orderBy('name').execute();
+  }
+
+  async get(id: string): Promise<UserView> {
+    const u = await this.db.selectFrom('users').select(['id', 'email', 'name', 'role', 'team', 'active']).where('id', '=', id).executeTakeFirst();
+    if (!u) throw new NotFound('The user');
+    return u;
+  }
+
+  async namesById(ids: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids.filter(Boolean))];
+    if (unique.length === 0) return new Map();
+    const rows = await this.db.selectFrom('users').select(['id', 'name']).where('id', 'in', unique).execute();
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  /** Check an email and password, with lockout after repeated failures. */
+  async verifyPassword(email: string, password: string): Promise<{ ok: true; actor: Actor } | { ok: false; locked: boolean }> {
+    const u = await this.db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+    if (!u || !u.active || !u.password_hash) {
+      // Spend the same effort as a real check so timing does not reveal which emails exist.
+      await argon2.hash(password).catch(() => undefined);
+      return { ok: false, locked: false };
+    }
+    if (u.locked_until && new Date(u.locked_until).getTime() > Date.now()) return { ok: false, locked: true };
+    const good = await argon2.verify(u.password_hash, password).catch(() => false);
+    if (!good) {
+      const failed = u.failed_logins + 1;
+      const lock = failed >= MAX_FAILED_LOGINS;
+      await this.db
+        .updateTable('users')
+        .set({ failed_logins: lock ? 0 : failed, locked_until: lock ? new Date(Date.now() + LOCKOUT_MINUTES * 60_000) : null })
+        .where('id', '=', u.id)
+        .execute();
+      return { ok: false, locked: lock };
+    }
+    if (u.failed_logins > 0 || u.locked_until) {
+      await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', u.id).execute();
+    }
+    return { ok: true, actor: { id: u.id, name: u.name, role: u.role as Role } };
+  }
+
+  /** Issue an API token for a user. The token is shown once; only its hash is kept. */
+  async createToken(actor: Actor, userId: string, name: string): Promise<{ id: string; token: string }> {
+    requirePermission(actor, 'users:manage');
+    await this.get(userId);
+    const token = `pr_${crypto.randomBytes(24).toString('base64url')}`;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.insertInto('api_tokens').values({ user_id: userId, name, token_hash: hashToken(token) }).returning('id').executeTakeFirstOrThrow();
+      await recordHistory(trx, actor, { entity: 'api_token', entityId: row.id, action: 'api_token_created', after: { userId, name } });
+      return { id: row.id, token };
+    });
+  }
+
+  async actorForToken(token: string): Promise<Actor | null> {
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .select(['users.id', 'users.name', 'users.role', 'users.active'])
+      .where('api_tokens.token_hash', '=', hashToken(token))
+      .where('api_tokens.revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row || !row.active || !isRole(row.role)) return null;
+    return { id: row.id, name: row.name, role: row.role };
+  }
+
+  /** On first start, make sure an administrator exists. Returns the password if one was generated. */
+  async ensureAdmin(email: string, password: string | null): Promise<string | null> {
+    const any = await this.db.selectFrom('users').select('id').where('role', '=', 'admin').executeTakeFirst();
+    if (any) return null;
+    const pw = password ?? crypto.randomBytes(12).toString('base64url');
+    const hash = await argon2.hash(pw, { type: argon2.argon2id });
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx.insertInto('users').values({ email, name: 'Administrator', role: 'admin', password_hash: hash, team: null }).returning('id').executeTakeFirstOrThrow();
+      await recordHistory(trx, { id: null, name: 'Putright (automatic)', role: 'system' }, { entity: 'user', entityId: row.id, action: 'user_created', after: { email, role: 'admin' } });
+    });
+    return password ? null : pw;
+  }
+}
