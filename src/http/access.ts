@@ -41,7 +41,10 @@ export type ActorResolver = (req: FastifyRequest) => Promise<Actor | null>;
 
 export function authorise(app: FastifyInstance, resolve: ActorResolver, onDenied: (req: FastifyRequest, reply: FastifyReply, status: 401 | 403) => unknown) {
   app.decorateRequest('actor', null);
-  app.addHook('preHandler', async (req, reply) => {
+  // preValidation, not preHandler: callers without access get 401/403 before their input is
+  // validated, so schema errors never reach someone who may not use the route.
+  app.addHook('preValidation', async (req, reply) => {
+    if (req.is404) return; // the not-found handler has no route config; it answers 404 itself
     const access = (req.routeOptions.config as { access?: RouteAccess }).access;
     if (!access) return onDenied(req, reply, 403); // unreachable: onRoute refuses such routes
     if (access === 'public') {

@@ -41,6 +41,11 @@ export function toErrorPayload(err: any): ErrorPayload {
   if (err instanceof VersionConflict) return { status: 409, body: { error: 'version_conflict', message: err.message, currentVersion: err.currentVersion } };
   if (err instanceof IdempotencyMismatch) return { status: 422, body: { error: 'idempotency_key_reused', message: err.message, field: 'Idempotency-Key' } };
   if (err instanceof Forbidden) return { status: 403, body: { error: 'forbidden', message: err.message } };
+  // PostgreSQL "data exception" (SQLSTATE class 22): a value the database cannot take, e.g. a NUL
+  // character in text, a year-0 date or a malformed id inside a cursor. The input's fault, not ours.
+  if (typeof err?.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) {
+    return { status: 400, body: { error: 'invalid_input', message: 'A value in the request cannot be stored or searched for (for example a NUL character, or a date out of range).' } };
+  }
   if (isDatabaseUnavailable(err)) return { status: 503, body: { error: 'unavailable', message: 'The database is not available just now. Nothing was changed; please try again shortly.' } };
   const fe = err as FastifyError;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

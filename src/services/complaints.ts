@@ -27,7 +27,7 @@ import { ruleVersionForReceipt } from '../core/rules.js';
 import type { Actor } from './actor.js';
 import { actorCan, requirePermission } from './actor.js';
 import { InvalidInput, NotFound, VersionConflict } from './errors.js';
-import { recordHistory } from './history.js';
+import { recordHistory, type HistoryEntry } from './history.js';
 import { idempotentCreate, type Created } from './idempotency.js';
 import { ResidentService, type RepresentativeInput, type ResidentInput } from './residents.js';
 import type { SettingsService } from './settings.js';
@@ -137,11 +137,15 @@ export class ComplaintService {
     private readonly settings: SettingsService,
     private readonly clock: Clock = () => new Date(),
   ) {
-    this.residents = new ResidentService(db);
+    this.residents = new ResidentService(db, clock);
   }
 
   now(): Date {
     return this.clock();
+  }
+
+  private record(trx: Db, actor: Actor, entries: HistoryEntry | HistoryEntry[]) {
+    return recordHistory(trx, actor, entries, this.clock());
   }
 
   // ------------------------------------------------------------------ create
@@ -234,7 +238,7 @@ export class ComplaintService {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordHistory(trx, actor, {
+    await this.record(trx, actor, {
       complaintId: row.id,
       residentId,
       entity: 'complaint',
@@ -532,7 +536,7 @@ export class ComplaintService {
     for (let i = 0; i < events.length; i++) {
       const partial = project(all.slice(0, all.length - events.length + i + 1), calendar);
       const stepAfter = summary(partial);
-      await recordHistory(trx, actor, {
+      await this.record(trx, actor, {
         complaintId: row.id,
         residentId: row.resident_id,
         entity: 'complaint',
@@ -675,7 +679,7 @@ export class ComplaintService {
         .values({ complaint_id: id, body: input.body.trim(), restricted: input.restricted === true, author_id: actor.id })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordHistory(trx, actor, {
+      await this.record(trx, actor, {
         complaintId: id,
         residentId: row.resident_id,
         entity: 'note',
@@ -720,7 +724,7 @@ export class ComplaintService {
         .values({ complaint_id: id, direction: input.direction, channel: input.channel, subject: input.subject ?? null, body: input.body, counterpart: input.counterpart ?? null, occurred_at: occurredAt, recorded_by: actor.id })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordHistory(trx, actor, {
+      await this.record(trx, actor, {
         complaintId: id,
         residentId: row.resident_id,
         entity: 'correspondence',
@@ -750,7 +754,7 @@ export class ComplaintService {
         .values({ complaint_id: id, filename: checked.filename, content_type: checked.contentType, size_bytes: file.data.length, sha256, data: file.data, description: file.description ?? null, uploaded_by: actor.id })
         .returning(['id', 'filename', 'content_type', 'size_bytes', 'sha256', 'description', 'created_at'])
         .executeTakeFirstOrThrow();
-      await recordHistory(trx, actor, { complaintId: id, residentId: row.resident_id, entity: 'attachment', entityId: a.id, action: 'attachment_added', after: { filename: a.filename, contentType: a.content_type, sizeBytes: a.size_bytes, sha256 } });
+      await this.record(trx, actor, { complaintId: id, residentId: row.resident_id, entity: 'attachment', entityId: a.id, action: 'attachment_added', after: { filename: a.filename, contentType: a.content_type, sizeBytes: a.size_bytes, sha256 } });
       return attachmentView(a);
     });
   }

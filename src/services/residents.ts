@@ -6,7 +6,7 @@ import type { LocalDate } from '../core/dates.js';
 import type { Actor } from './actor.js';
 import { requirePermission } from './actor.js';
 import { NotFound, VersionConflict } from './errors.js';
-import { recordHistory } from './history.js';
+import { recordHistory, type HistoryEntry } from './history.js';
 
 export interface ResidentInput {
   reference?: string | null;
@@ -107,7 +107,14 @@ function toColumns(input: ResidentInput) {
 }
 
 export class ResidentService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  private record(trx: Db, actor: Actor, entries: HistoryEntry | HistoryEntry[]) {
+    return recordHistory(trx, actor, entries, this.clock());
+  }
 
   /** Create a resident inside the caller's transaction. */
   async createIn(trx: Db, actor: Actor, input: ResidentInput): Promise<ResidentRow> {
@@ -122,7 +129,7 @@ export class ResidentService {
       .values({ ...(cols as any), reference })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordHistory(trx, actor, { residentId: row.id, entity: 'resident', entityId: row.id, action: 'resident_created', after: residentView(row) });
+    await this.record(trx, actor, { residentId: row.id, entity: 'resident', entityId: row.id, action: 'resident_created', after: residentView(row) });
     return row;
   }
 
@@ -198,7 +205,7 @@ export class ResidentService {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordHistory(trx, actor, { residentId: id, entity: 'resident', entityId: id, action: 'resident_updated', before: residentView(before), after: residentView(after) });
+      await this.record(trx, actor, { residentId: id, entity: 'resident', entityId: id, action: 'resident_updated', before: residentView(before), after: residentView(after) });
       return residentView(after);
     });
   }
@@ -212,7 +219,7 @@ export class ResidentService {
         .values({ resident_id: residentId, kind: input.kind, description: input.description.trim(), disclosed_on: input.disclosedOn ?? null, review_on: input.reviewOn ?? null, recorded_by: actor.id })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordHistory(trx, actor, { residentId, entity: 'resident_need', entityId: row.id, action: `${input.kind}_recorded`, after: input });
+      await this.record(trx, actor, { residentId, entity: 'resident_need', entityId: row.id, action: `${input.kind}_recorded`, after: input });
       // Complaints for a resident with a vulnerability are flagged on the worklist.
       if (input.kind !== 'adjustment') await trx.updateTable('complaints').set({ vulnerable: true }).where('resident_id', '=', residentId).execute();
       return { id: row.id, kind: row.kind, description: row.description, disclosedOn: row.disclosed_on, reviewOn: row.review_on, endedOn: row.ended_on };
@@ -238,7 +245,7 @@ export class ResidentService {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await recordHistory(trx, actor, { residentId, entity: 'contact_restriction', entityId: row.id, action: 'contact_restriction_recorded', after: input });
+      await this.record(trx, actor, { residentId, entity: 'contact_restriction', entityId: row.id, action: 'contact_restriction_recorded', after: input });
       return { id: row.id, ...input };
     });
   }
@@ -261,7 +268,7 @@ export class ResidentService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordHistory(trx, actor, { residentId, entity: 'representative', entityId: row.id, action: 'representative_recorded', after: input });
+      await this.record(trx, actor, { residentId, entity: 'representative', entityId: row.id, action: 'representative_recorded', after: input });
       return representativeView(row);
     };
     return trxDb ? run(trxDb) : this.db.transaction().execute(run);

@@ -12,7 +12,7 @@ import type { Actor } from './actor.js';
 import { requirePermission } from './actor.js';
 import type { ComplaintService, ComplaintView } from './complaints.js';
 import { InvalidInput, NotFound, VersionConflict } from './errors.js';
-import { recordHistory } from './history.js';
+import { recordHistory, type HistoryEntry } from './history.js';
 import { idempotentCreate, type Created } from './idempotency.js';
 import type { SettingsService } from './settings.js';
 
@@ -50,6 +50,10 @@ export class ServiceRequestService {
     private readonly complaints: ComplaintService,
   ) {}
 
+  private record(trx: Db, actor: Actor, entries: HistoryEntry | HistoryEntry[]) {
+    return recordHistory(trx, actor, entries, this.complaints.now());
+  }
+
   async create(actor: Actor, input: ServiceRequestInput, idempotencyKey?: string | null): Promise<Created<ServiceRequestView>> {
     requirePermission(actor, 'service-requests:write');
     const settings = await this.settings.get();
@@ -77,7 +81,7 @@ export class ServiceRequestService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordHistory(trx, actor, { residentId: row.resident_id, entity: 'service_request', entityId: row.id, action: 'service_request_recorded', after: view(row) });
+      await this.record(trx, actor, { residentId: row.resident_id, entity: 'service_request', entityId: row.id, action: 'service_request_recorded', after: view(row) });
       return { status: 201, body: view(row) };
     });
   }
@@ -120,7 +124,7 @@ export class ServiceRequestService {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordHistory(trx, actor, { residentId: after.resident_id, entity: 'service_request', entityId: id, action: change.close ? 'service_request_closed' : 'service_request_updated', before: view(before), after: view(after) });
+      await this.record(trx, actor, { residentId: after.resident_id, entity: 'service_request', entityId: id, action: change.close ? 'service_request_closed' : 'service_request_updated', before: view(before), after: view(after) });
       return view(after);
     });
   }
@@ -172,6 +176,10 @@ export class ContactService {
     private readonly clock: () => Date,
   ) {}
 
+  private writeHistory(trx: Db, actor: Actor, entries: HistoryEntry | HistoryEntry[]) {
+    return recordHistory(trx, actor, entries, this.clock());
+  }
+
   async record(actor: Actor, input: ContactInput) {
     requirePermission(actor, 'complaints:log');
     const receivedAt = input.receivedAt ? new Date(input.receivedAt) : this.clock();
@@ -201,7 +209,7 @@ export class ContactService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordHistory(trx, actor, { residentId: row.resident_id, complaintId: row.complaint_id, entity: 'contact', entityId: row.id, action: 'dissatisfaction_recorded', after: input });
+      await this.writeHistory(trx, actor, { residentId: row.resident_id, complaintId: row.complaint_id, entity: 'contact', entityId: row.id, action: 'dissatisfaction_recorded', after: input });
       return {
         id: row.id,
         residentId: row.resident_id,
