@@ -33,7 +33,15 @@ export function enforceRouteAccess(app: FastifyInstance, registeredRoutes: Route
     if (cfg.access !== 'public' && cfg.access !== 'authenticated' && !(cfg.access in PERMISSIONS)) {
       throw new RouteWithoutAccess(`Route ${String(route.method)} ${route.url} declares an unknown permission ${cfg.access}.`);
     }
-    for (const m of [route.method].flat()) registeredRoutes.push({ method: String(m), url: route.url, access: cfg.access });
+    // A plugin's '/' route under a prefix is also served at prefix + '/' (prefixTrailingSlash 'both'),
+    // with the same options, but fastify runs onRoute only for the first: list the twin as well.
+    const r = route as RouteOptions & { routePath?: string; prefix?: string };
+    const ignoreTrailingSlash = (app.initialConfig.routerOptions as { ignoreTrailingSlash?: boolean } | undefined)?.ignoreTrailingSlash === true;
+    const twin = r.routePath === '' && !!r.prefix && (route.prefixTrailingSlash ?? 'both') === 'both' && !ignoreTrailingSlash;
+    for (const m of [route.method].flat()) {
+      registeredRoutes.push({ method: String(m), url: route.url, access: cfg.access });
+      if (twin && m !== 'HEAD') registeredRoutes.push({ method: String(m), url: `${route.url}/`, access: cfg.access });
+    }
   });
 }
 

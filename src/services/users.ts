@@ -100,6 +100,16 @@ export class UserService {
   async createToken(actor: Actor, userId: string, name: string): Promise<{ id: string; token: string }> {
     requirePermission(actor, 'users:manage');
     await this.get(userId);
+    return this.issue(actor, userId, name);
+  }
+
+  /** A signed-in member of staff issues a token for themselves. */
+  async issueOwnToken(actor: Actor, name: string): Promise<{ id: string; token: string }> {
+    if (!actor.id) throw new InvalidInput('Only a member of staff can hold a token.');
+    return this.issue(actor, actor.id, name);
+  }
+
+  private async issue(actor: Actor, userId: string, name: string): Promise<{ id: string; token: string }> {
     const token = `pr_${crypto.randomBytes(24).toString('base64url')}`;
     return this.db.transaction().execute(async (trx) => {
       const row = await trx.insertInto('api_tokens').values({ user_id: userId, name, token_hash: hashToken(token) }).returning('id').executeTakeFirstOrThrow();

@@ -8,6 +8,28 @@ import { idParams, text } from '../schemas.js';
 const adminApi: FastifyPluginAsyncZod = async (app) => {
   const { users, settings, complaints } = app.services;
 
+  app.post(
+    '/tokens',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['users'],
+        summary: 'Exchange your email and password for an API token of your own (shown once). Repeated failures lock the account.',
+        body: z.object({ email: z.string().max(320), password: z.string().max(256), name: text(100) }).strict(),
+      },
+    },
+    async (req, reply) => {
+      const result = await users.verifyPassword(req.body.email, req.body.password);
+      if (!result.ok) {
+        return reply.status(401).send({
+          error: result.locked ? 'locked' : 'unauthenticated',
+          message: result.locked ? 'Too many failed attempts: the account is locked for 15 minutes.' : 'The email address or password is not right.',
+        });
+      }
+      return reply.status(201).send(await users.issueOwnToken(result.actor, req.body.name));
+    },
+  );
+
   app.get('/me', { config: { access: 'authenticated' }, schema: { tags: ['users'], summary: 'Who the token belongs to' } }, async (req) => req.actor);
 
   app.get('/users', { config: { access: 'users:read' }, schema: { tags: ['users'], summary: 'Staff accounts' } }, async () => ({ items: await users.list() }));
