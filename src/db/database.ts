@@ -12,6 +12,7 @@ import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvid
 import pg from 'pg';
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_initial.js';
+import * as m0002 from './migrations/0002_sessions.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -21,6 +22,7 @@ export type Db = Kysely<Database>;
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_sessions': m0002,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -234,7 +234,17 @@ export interface IdempotencyKeysTable {
   created_at: Generated<Date>;
 }
 
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
 export interface Database {
+  sessions: SessionsTable;
   settings: SettingsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;

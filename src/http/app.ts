@@ -14,6 +14,9 @@ import complaintsApi from './routes/api-complaints.js';
 import residentsApi from './routes/api-residents.js';
 import serviceRequestsApi from './routes/api-service-requests.js';
 import adminApi from './routes/api-admin.js';
+import cookie from '@fastify/cookie';
+import { isPage, registerWeb, SESSION_COOKIE } from '../web/plugin.js';
+import pageRoutes from '../web/routes/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,6 +33,8 @@ export interface AppOptions {
   logger?: boolean | import('pino').Logger;
   bodyLimit?: number;
   trustProxy?: boolean;
+  /** Mark cookies Secure (behind TLS, in production). */
+  secureCookies?: boolean;
 }
 
 /** Log lines carry the method, the path without its query string, and ids: never personal data. */
@@ -61,18 +66,35 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', opts.database.db);
   app.decorate('services', buildServices(opts.database.db, opts.clock));
   enforceRouteAccess(app, routeTable);
+  await app.register(cookie);
 
+  // The API takes bearer tokens; pages take the session cookie (and so need CSRF tokens).
   authorise(
     app,
     async (req) => {
-      const h = req.headers.authorization;
-      if (h && /^Bearer\s+/i.test(h)) return app.services.users.actorForToken(h.replace(/^Bearer\s+/i, '').trim());
-      return null;
+      if (!isPage(req)) {
+        const h = req.headers.authorization;
+        if (h && /^Bearer\s+/i.test(h)) return app.services.users.actorForToken(h.replace(/^Bearer\s+/i, '').trim());
+        return null;
+      }
+      const sid = req.cookies?.[SESSION_COOKIE];
+      if (!sid) return null;
+      const session = await app.services.sessions.resolve(sid);
+      if (!session) return null;
+      req.sessionId = sid;
+      req.csrfToken = session.csrfToken;
+      return session.actor;
     },
-    (req, reply, status) =>
-      reply
-        .status(status)
-        .send(status === 401 ? { error: 'unauthenticated', message: 'Sign in, or send an API token as "Authorization: Bearer …".' } : { error: 'forbidden', message: 'You do not have permission to do that.' }),
+    async (req, reply, status) => {
+      if (!isPage(req)) {
+        return reply
+          .status(status)
+          .send(status === 401 ? { error: 'unauthenticated', message: 'Sign in, or send an API token as "Authorization: Bearer …".' } : { error: 'forbidden', message: 'You do not have permission to do that.' });
+      }
+      if (status === 401) return reply.redirect(`/sign-in?next=${encodeURIComponent(req.url.split('?')[0])}`, 303);
+      const settings = await app.services.settings.get();
+      return reply.view('error.njk', { __settings: settings, title: 'You cannot see this page', message: 'Your role does not allow this. Ask your complaints manager or administrator if you need it.' }, 403);
+    },
   );
 
   await app.register(swagger, {
@@ -110,6 +132,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
+
+  await registerWeb(app, { secureCookies: opts.secureCookies ?? false });
+  await app.register(pageRoutes, { secureCookies: opts.secureCookies ?? false });
 
   return app;
 }

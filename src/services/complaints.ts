@@ -361,38 +361,8 @@ export class ComplaintService {
     };
   }
 
-  async list(actor: Actor, f: ListFilters) {
-    requirePermission(actor, 'complaints:read');
-    const calendar = await this.settings.calendar();
-    const today = londonDateOf(this.clock());
-    const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
-    const sort = f.sort ?? (f.due ? 'due' : 'received');
-    let q = this.db
-      .selectFrom('complaints')
-      .leftJoin('residents', 'residents.id', 'complaints.resident_id')
-      .select([
-        'complaints.id',
-        'complaints.reference',
-        'complaints.status',
-        'complaints.stage',
-        'complaints.received_at',
-        'complaints.received_on',
-        'complaints.service_area',
-        'complaints.category',
-        'complaints.channel',
-        'complaints.stage1_handler_id',
-        'complaints.stage2_handler_id',
-        'complaints.next_due_on',
-        'complaints.next_due_kind',
-        'complaints.vulnerable',
-        'complaints.extended',
-        'complaints.outcome',
-        'complaints.version',
-        'complaints.anonymous',
-        'residents.given_name',
-        'residents.family_name',
-        'residents.postcode',
-      ]);
+  private filtered(f: ListFilters, today: LocalDate) {
+    let q = this.db.selectFrom('complaints').leftJoin('residents', 'residents.id', 'complaints.resident_id');
     if (f.stage) q = q.where('complaints.stage', '=', f.stage);
     if (f.status) q = q.where('complaints.status', '=', f.status);
     if (f.open === true) q = q.where('complaints.status', 'in', OPEN_STATUSES);
@@ -425,6 +395,74 @@ export class ComplaintService {
       const sunday = addDays(today, (7 - dayOfWeek(today)) % 7);
       q = q.where('complaints.next_due_on', '>=', today).where('complaints.next_due_on', '<=', sunday);
     }
+    return q;
+  }
+
+  /** How many of the filtered complaints are overdue, due today, due within 2 working days, on track. */
+  async dueCounts(actor: Actor, f: ListFilters) {
+    requirePermission(actor, 'complaints:read');
+    const calendar = await this.settings.calendar();
+    const today = londonDateOf(this.clock());
+    const soon = calendar.addWorkingDays(today, 2);
+    const row = await this.filtered({ ...f, due: undefined }, today)
+      .select((eb) => [
+        eb.fn.countAll<string>().as('total'),
+        sql<string>`count(*) filter (where complaints.next_due_on < ${today})`.as('overdue'),
+        sql<string>`count(*) filter (where complaints.next_due_on = ${today})`.as('due_today'),
+        sql<string>`count(*) filter (where complaints.next_due_on > ${today} and complaints.next_due_on <= ${soon})`.as('due_soon'),
+        sql<string>`count(*) filter (where complaints.next_due_on > ${soon})`.as('on_track'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { total: Number(row.total), overdue: Number(row.overdue), due_today: Number(row.due_today), due_soon: Number(row.due_soon), on_track: Number(row.on_track) };
+  }
+
+  /** Open complaints per handler at their current stage, and how many are unassigned. */
+  async caseloads(actor: Actor) {
+    requirePermission(actor, 'complaints:read');
+    const today = londonDateOf(this.clock());
+    const rows = await this.db
+      .selectFrom('complaints')
+      .select((eb) => [
+        sql<string | null>`case when complaints.stage = 2 then complaints.stage2_handler_id else complaints.stage1_handler_id end`.as('handler_id'),
+        eb.fn.countAll<string>().as('open'),
+        sql<string>`count(*) filter (where complaints.next_due_on < ${today})`.as('overdue'),
+      ])
+      .where('complaints.status', 'in', OPEN_STATUSES)
+      .groupBy(sql`1`)
+      .execute();
+    return rows.map((r) => ({ handlerId: r.handler_id, open: Number(r.open), overdue: Number(r.overdue) }));
+  }
+
+  async list(actor: Actor, f: ListFilters) {
+    requirePermission(actor, 'complaints:read');
+    const calendar = await this.settings.calendar();
+    const today = londonDateOf(this.clock());
+    const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
+    const sort = f.sort ?? (f.due ? 'due' : 'received');
+    let q = this.filtered(f, today)
+      .select([
+        'complaints.id',
+        'complaints.reference',
+        'complaints.status',
+        'complaints.stage',
+        'complaints.received_at',
+        'complaints.received_on',
+        'complaints.service_area',
+        'complaints.category',
+        'complaints.channel',
+        'complaints.stage1_handler_id',
+        'complaints.stage2_handler_id',
+        'complaints.next_due_on',
+        'complaints.next_due_kind',
+        'complaints.vulnerable',
+        'complaints.extended',
+        'complaints.outcome',
+        'complaints.version',
+        'complaints.anonymous',
+        'residents.given_name',
+        'residents.family_name',
+        'residents.postcode',
+      ]);
     if (sort === 'due') {
       q = q.where('complaints.next_due_on', 'is not', null);
       if (f.cursor) {

@@ -2,6 +2,7 @@
 import type { Db } from '../db/database.js';
 import { ComplaintService } from './complaints.js';
 import { ContactService, ServiceRequestService } from './service-requests.js';
+import { SessionService } from './sessions.js';
 import { SettingsService } from './settings.js';
 import { UserService } from './users.js';
 
@@ -11,6 +12,7 @@ export interface Services {
   complaints: ComplaintService;
   serviceRequests: ServiceRequestService;
   contacts: ContactService;
+  sessions: SessionService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
@@ -22,5 +24,6 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     complaints,
     serviceRequests: new ServiceRequestService(db, settings, complaints),
     contacts: new ContactService(db, clock),
+    sessions: new SessionService(db),
   };
 }

@@ -70,7 +70,7 @@ describe('the server process', () => {
     const a = startServer({ PUTRIGHT_DATA_DIR: dir, PORT: String(port) });
     try {
       assert.ok(await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000), `server did not start: ${a.output()}`);
-      const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+      const health: any = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
       assert.equal(health.status, 'UP');
       assert.equal(health.database.kind, 'pglite');
       assert.equal((await fetch(`http://127.0.0.1:${port}/api/v1/openapi.json`)).status, 200);

@@ -1,0 +1,71 @@
+/**
+ * Stylesheets and scripts, prepared once at start-up. GOV.UK Frontend's CSS is served without
+ * the GDS Transport font (a landlord is not GOV.UK): its @font-face rules are dropped and the
+ * font falls back to the system sans-serif. Colours come from settings as CSS custom properties.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+const require = createRequire(import.meta.url);
+const govukDir = path.dirname(require.resolve('govuk-frontend/package.json'));
+const mojDir = path.dirname(require.resolve('@ministryofjustice/frontend/package.json'));
+
+export const GOVUK_DIST = path.join(govukDir, 'dist');
+export const MOJ_ROOT = mojDir;
+
+export interface Asset {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+function asset(body: string | Buffer, type: string): Asset {
+  const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  return { body: b, type, etag: `"${crypto.createHash('sha1').update(b).digest('hex').slice(0, 16)}"` };
+}
+
+const APP_CSS = `
+/* Putright: the landlord's own look on GOV.UK Frontend patterns. */
+.app-header { background: var(--app-brand, #1d5c4d); color: #fff; border-bottom: 10px solid var(--app-brand-dark, #0f3d33); }
+.app-header__inner { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 10px; padding: 12px 0; }
+.app-header__name { color: #fff; font-weight: 700; font-size: 1.25rem; text-decoration: none; }
+.app-header__name:link, .app-header__name:visited { color: #fff; }
+.app-header__name:focus { color: #0b0c0c; }
+.app-header__logo { max-height: 40px; vertical-align: middle; margin-right: 10px; }
+.app-header__user { color: #fff; margin: 0; }
+.app-header__user .govuk-link:link, .app-header__user .govuk-link:visited { color: #fff; }
+.app-header__user .govuk-link:focus { color: #0b0c0c; }
+.app-signout { display: inline; }
+.app-signout button { background: none; border: 0; padding: 0; color: #fff; text-decoration: underline; cursor: pointer; font: inherit; }
+.app-signout button:focus { outline: 3px solid transparent; background: #ffdd00; color: #0b0c0c; box-shadow: 0 -2px #ffdd00, 0 4px #0b0c0c; text-decoration: none; }
+.app-alerts { border-left: 10px solid #d4351c; padding: 15px; margin-bottom: 20px; background: #fef7f7; }
+.app-alerts--info { border-left-color: var(--app-brand, #1d5c4d); background: #f3f2f1; }
+.app-due--overdue { color: #942514; font-weight: 700; }
+.app-table-scroll { overflow-x: auto; }
+.app-inline-form { display: inline; }
+.app-summary-key { width: 40%; }
+.app-footer { background: #f3f2f1; border-top: 1px solid #b1b4b6; padding: 25px 0; }
+.govuk-template, body, button, input, select, textarea { font-family: arial, sans-serif; }
+@media print { .app-header { background: none; color: #0b0c0c; } }
+`;
+
+function stripFonts(css: string): string {
+  return css.replace(/@font-face\{[^}]*\}/g, '').replace(/GDS Transport,/g, '').replace(/font-family:GDS Transport;/g, 'font-family:arial,sans-serif;');
+}
+
+let cache: Map<string, Asset> | null = null;
+
+export function assets(): Map<string, Asset> {
+  if (cache) return cache;
+  const govukCss = stripFonts(fs.readFileSync(path.join(GOVUK_DIST, 'govuk/govuk-frontend.min.css'), 'utf8'));
+  const mojCss = stripFonts(fs.readFileSync(path.join(MOJ_ROOT, 'moj/moj-frontend.min.css'), 'utf8'));
+  cache = new Map([
+    ['/assets/app.css', asset(`${govukCss}\n${mojCss}\n${APP_CSS}`, 'text/css; charset=utf-8')],
+    ['/assets/govuk-frontend.min.js', asset(fs.readFileSync(path.join(GOVUK_DIST, 'govuk/govuk-frontend.min.js')), 'text/javascript; charset=utf-8')],
+    ['/assets/moj-frontend.min.js', asset(fs.readFileSync(path.join(MOJ_ROOT, 'moj/moj-frontend.min.js')), 'text/javascript; charset=utf-8')],
+    ['/assets/app.js', asset(`import { initAll } from '/assets/govuk-frontend.min.js';\nimport { initAll as initMoj } from '/assets/moj-frontend.min.js';\ninitAll();\ninitMoj();\n`, 'text/javascript; charset=utf-8')],
+  ]);
+  return cache;
+}

@@ -1,0 +1,11 @@
+/** Every page route. */
+import type { FastifyPluginAsync } from 'fastify';
+import auth from './auth.js';
+import work from './work.js';
+
+const pages: FastifyPluginAsync<{ secureCookies: boolean }> = async (app, opts) => {
+  await app.register(auth, opts);
+  await app.register(work);
+};
+
+export default pages;
