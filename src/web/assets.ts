@@ -44,6 +44,22 @@ const APP_CSS = `
 .app-alerts--info { border-left-color: var(--app-brand, #1d5c4d); background: #f3f2f1; }
 .app-due--overdue { color: #942514; font-weight: 700; }
 .app-table-scroll { overflow-x: auto; }
+.app-counts { display: flex; flex-wrap: wrap; gap: 10px 25px; padding: 0; list-style: none; }
+.app-counts li { margin: 0; }
+.app-filters { background: #f3f2f1; padding: 15px 15px 0; margin-bottom: 25px; }
+.app-filters .govuk-form-group { margin-bottom: 15px; }
+.app-filters__row { display: flex; flex-wrap: wrap; gap: 0 20px; align-items: flex-end; }
+.app-filters__row > * { flex: 1 1 180px; min-width: 0; }
+.app-filters select { width: 100%; }
+/* On small screens each table row becomes a card with labelled cells. */
+@media (max-width: 40.0525em) {
+  .app-responsive-table caption { display: block; }
+  .app-responsive-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  .app-responsive-table, .app-responsive-table tbody, .app-responsive-table tr, .app-responsive-table td { display: block; width: 100%; }
+  .app-responsive-table tr { border-bottom: 1px solid #b1b4b6; padding: 10px 0; }
+  .app-responsive-table td { border: 0; padding: 2px 0; }
+  .app-responsive-table td[data-label]::before { content: attr(data-label); display: block; font-weight: 700; }
+}
 .app-inline-form { display: inline; }
 .app-summary-key { width: 40%; }
 .app-footer { background: #f3f2f1; border-top: 1px solid #b1b4b6; padding: 25px 0; }
