@@ -815,6 +815,85 @@ export class ComplaintService {
     if (!a) throw new NotFound('The attachment');
     return { filename: a.filename, contentType: a.content_type, data: a.data };
   }
+
+  /**
+   * Find complaints for the search box: an exact reference (CMP-000012, any case) or every word
+   * of the query somewhere in the description (case-insensitive). A reference match comes first,
+   * then the most recently received. Items have the same shape as `list`.
+   */
+  async search(actor: Actor, q: string, limit = 50) {
+    requirePermission(actor, 'complaints:read');
+    const text = q.trim().slice(0, 200);
+    if (!text) return [];
+    const reference = text.toUpperCase();
+    const words = text.split(/\s+/).filter(Boolean).slice(0, 10);
+    const calendar = await this.settings.calendar();
+    const today = londonDateOf(this.clock());
+    const rows = await this.db
+      .selectFrom('complaints')
+      .leftJoin('residents', 'residents.id', 'complaints.resident_id')
+      .select([
+        'complaints.id',
+        'complaints.reference',
+        'complaints.status',
+        'complaints.stage',
+        'complaints.received_at',
+        'complaints.received_on',
+        'complaints.service_area',
+        'complaints.category',
+        'complaints.channel',
+        'complaints.stage1_handler_id',
+        'complaints.stage2_handler_id',
+        'complaints.next_due_on',
+        'complaints.next_due_kind',
+        'complaints.vulnerable',
+        'complaints.extended',
+        'complaints.outcome',
+        'complaints.version',
+        'complaints.anonymous',
+        'residents.given_name',
+        'residents.family_name',
+        'residents.postcode',
+      ])
+      .where((eb) =>
+        eb.or([
+          eb('complaints.reference', '=', reference),
+          eb.and(words.map((w) => eb('complaints.description', 'ilike', `%${w.replace(/[\\%_]/g, '\\$&')}%`))),
+        ]),
+      )
+      .orderBy(sql`case when complaints.reference = ${reference} then 0 else 1 end`)
+      .orderBy('complaints.received_at', 'desc')
+      .orderBy('complaints.id', 'desc')
+      .limit(Math.min(Math.max(limit, 1), 200))
+      .execute();
+    const handlerIds = [...new Set(rows.flatMap((r) => [r.stage1_handler_id, r.stage2_handler_id]).filter((x): x is string => !!x))];
+    const names = handlerIds.length ? new Map((await this.db.selectFrom('users').select(['id', 'name']).where('id', 'in', handlerIds).execute()).map((u) => [u.id, u.name])) : new Map<string, string>();
+    return rows.map((r) => {
+      const handlerId = r.stage === 2 ? r.stage2_handler_id : r.stage1_handler_id;
+      return {
+        id: r.id,
+        reference: r.reference,
+        status: r.status,
+        statusLabel: STATUS_LABELS[r.status],
+        stage: r.stage,
+        receivedAt: new Date(r.received_at).toISOString(),
+        receivedOn: r.received_on,
+        resident: r.anonymous ? 'Anonymous' : [r.given_name, r.family_name].filter(Boolean).join(' ') || null,
+        postcode: r.postcode,
+        serviceArea: r.service_area,
+        category: r.category,
+        channel: r.channel,
+        handler: handlerId ? { id: handlerId, name: names.get(handlerId) ?? null } : null,
+        nextDue: r.next_due_on
+          ? { kind: r.next_due_kind, date: r.next_due_on, status: dueStatus(r.next_due_on, today, calendar), workingDaysLeft: calendar.workingDaysBetween(today, r.next_due_on) }
+          : null,
+        vulnerable: r.vulnerable,
+        extended: r.extended,
+        outcome: r.outcome,
+        version: r.version,
+      };
+    });
+  }
 }
 
 function correspondenceView(c: { id: string; direction: string; channel: string; subject: string | null; body: string; counterpart: string | null; occurred_at: Date }) {
