@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import type { OidcConfig } from './services/oidc.js';
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -20,6 +21,11 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  PUTRIGHT_OIDC_ISSUER: z.string().url().optional(),
+  PUTRIGHT_OIDC_CLIENT_ID: z.string().max(500).optional(),
+  PUTRIGHT_OIDC_CLIENT_SECRET: z.string().max(2000).optional(),
+  PUTRIGHT_OIDC_REDIRECT_URL: z.string().url().optional(),
+  PUTRIGHT_OIDC_LABEL: z.string().max(60).optional(),
 });
 
 export interface Config {
@@ -31,6 +37,8 @@ export interface Config {
   bootstrapAdmin: { email: string; password: string | null };
   bodyLimit: number;
   trustProxy: boolean;
+  /** Single sign-on through OpenID Connect; null when not configured. */
+  oidc: OidcConfig | null;
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     missing.push('DATABASE_URL (PostgreSQL) or PUTRIGHT_DATA_DIR (the embedded database directory)');
   }
   if (missing.length > 0) throw new ConfigError(`Missing required configuration in production:\n  ${missing.join('\n  ')}`);
+  const oidc = oidcConfig(e);
 
   return {
     env: e.NODE_ENV,
@@ -63,5 +72,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapAdmin: { email: e.PUTRIGHT_ADMIN_EMAIL ?? 'admin@putright.local', password: e.PUTRIGHT_ADMIN_PASSWORD ?? null },
     bodyLimit: e.PUTRIGHT_BODY_LIMIT_BYTES,
     trustProxy: e.PUTRIGHT_TRUST_PROXY,
+    oidc,
+  };
+}
+
+const isLoopback = (u: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+
+/** Single sign-on is on when PUTRIGHT_OIDC_ISSUER is set; it then needs a client id and a redirect URL. */
+function oidcConfig(e: z.infer<typeof schema>): OidcConfig | null {
+  const any = e.PUTRIGHT_OIDC_ISSUER || e.PUTRIGHT_OIDC_CLIENT_ID || e.PUTRIGHT_OIDC_CLIENT_SECRET || e.PUTRIGHT_OIDC_REDIRECT_URL || e.PUTRIGHT_OIDC_LABEL;
+  if (!any) return null;
+  const problems: string[] = [];
+  if (!e.PUTRIGHT_OIDC_ISSUER) problems.push('PUTRIGHT_OIDC_ISSUER (the identity provider’s issuer URL) is required when any PUTRIGHT_OIDC_ variable is set');
+  if (!e.PUTRIGHT_OIDC_CLIENT_ID) problems.push('PUTRIGHT_OIDC_CLIENT_ID (the application’s client id at the identity provider) is required for single sign-on');
+  if (!e.PUTRIGHT_OIDC_REDIRECT_URL) problems.push('PUTRIGHT_OIDC_REDIRECT_URL (https://<this service>/sign-in/sso/callback) is required for single sign-on');
+  for (const [name, value] of [['PUTRIGHT_OIDC_ISSUER', e.PUTRIGHT_OIDC_ISSUER], ['PUTRIGHT_OIDC_REDIRECT_URL', e.PUTRIGHT_OIDC_REDIRECT_URL]] as const) {
+    if (!value) continue;
+    const u = new URL(value);
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopback(u))) problems.push(`${name}: must be an https:// URL`);
+  }
+  if (e.PUTRIGHT_OIDC_REDIRECT_URL && new URL(e.PUTRIGHT_OIDC_REDIRECT_URL).pathname !== '/sign-in/sso/callback') {
+    problems.push('PUTRIGHT_OIDC_REDIRECT_URL: its path must be /sign-in/sso/callback');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid single sign-on configuration:\n  ${problems.join('\n  ')}`);
+  return {
+    issuer: e.PUTRIGHT_OIDC_ISSUER!,
+    clientId: e.PUTRIGHT_OIDC_CLIENT_ID!,
+    clientSecret: e.PUTRIGHT_OIDC_CLIENT_SECRET ?? null,
+    redirectUrl: e.PUTRIGHT_OIDC_REDIRECT_URL!,
+    label: e.PUTRIGHT_OIDC_LABEL ?? 'your work account',
   };
 }

@@ -29,7 +29,7 @@ async function main() {
   await migrate(database.db);
   log.info({ database: database.kind, dataDir: config.database.kind === 'pglite' ? config.database.dataDir : undefined }, 'database ready');
 
-  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
+  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, oidc: config.oidc });
   const generated = await app.services.users.ensureAdmin(config.bootstrapAdmin.email, config.bootstrapAdmin.password);
   if (generated) {
     // Shown once, on the console only, so the first administrator can sign in.

@@ -35,6 +35,8 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Mark cookies Secure (behind TLS, in production). */
   secureCookies?: boolean;
+  /** Single sign-on through OpenID Connect; off when absent. */
+  oidc?: import('../services/oidc.js').OidcConfig | null;
 }
 
 /** Log lines carry the method, the path without its query string, and ids: never personal data. */
@@ -134,7 +136,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
 
   await registerWeb(app, { secureCookies: opts.secureCookies ?? false });
-  await app.register(pageRoutes, { secureCookies: opts.secureCookies ?? false });
+  await app.register(pageRoutes, { secureCookies: opts.secureCookies ?? false, oidc: opts.oidc ?? null });
 
   return app;
 }

@@ -46,6 +46,8 @@ export function toErrorPayload(err: any): ErrorPayload {
   if (typeof err?.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) {
     return { status: 400, body: { error: 'invalid_input', message: 'A value in the request cannot be stored or searched for (for example a NUL character, or a date out of range).' } };
   }
+  // A unique constraint (e.g. a resident reference already in use, or two requests racing).
+  if (err?.code === '23505') return { status: 409, body: { error: 'conflict', message: 'That would duplicate a record that already exists, for example a reference already in use.' } };
   if (isDatabaseUnavailable(err)) return { status: 503, body: { error: 'unavailable', message: 'The database is not available just now. Nothing was changed; please try again shortly.' } };
   const fe = err as FastifyError;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

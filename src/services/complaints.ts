@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { ComplaintRow } from '../db/schema.js';
 import type { WorkingDayCalendar } from '../core/calendar.js';
-import { addDays, dayOfWeek, londonDateOf, type LocalDate } from '../core/dates.js';
+import { addDays, dayOfWeek, isValidLocalDate, londonDateOf, type LocalDate } from '../core/dates.js';
 import {
   currentStage,
   decide,
@@ -88,11 +88,15 @@ function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-function decodeCursor(c: string): unknown[] {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A cursor is [a date or instant, a complaint id], exactly as `list` gave it out. */
+function decodeCursor(c: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8'));
-    if (!Array.isArray(v)) throw new Error();
-    return v;
+    if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string' || !UUID.test(v[1])) throw new Error();
+    if (!isValidLocalDate(v[0].slice(0, 10)) || Number.isNaN(Date.parse(v[0]))) throw new Error();
+    return [v[0], v[1]];
   } catch {
     throw new InvalidInput('The cursor is not one this service gave out.', 'cursor');
   }
@@ -466,13 +470,13 @@ export class ComplaintService {
     if (sort === 'due') {
       q = q.where('complaints.next_due_on', 'is not', null);
       if (f.cursor) {
-        const [d, id] = decodeCursor(f.cursor) as [string, string];
+        const [d, id] = decodeCursor(f.cursor);
         q = q.where((eb) => eb.or([eb('complaints.next_due_on', '>', d), eb.and([eb('complaints.next_due_on', '=', d), eb('complaints.id', '>', id)])]));
       }
       q = q.orderBy('complaints.next_due_on').orderBy('complaints.id');
     } else {
       if (f.cursor) {
-        const [t, id] = decodeCursor(f.cursor) as [string, string];
+        const [t, id] = decodeCursor(f.cursor);
         const at = new Date(t);
         if (Number.isNaN(at.getTime())) throw new InvalidInput('The cursor is not one this service gave out.', 'cursor');
         q = q.where((eb) => eb.or([eb('complaints.received_at', '<', at), eb.and([eb('complaints.received_at', '=', at), eb('complaints.id', '<', id)])]));
@@ -609,6 +613,7 @@ export class ComplaintService {
   ) {
     requirePermission(actor, 'complaints:handle');
     const calendar = await this.settings.calendar();
+    await this.getRow(id);
     const state = await this.loadState(this.db, id, calendar);
     if (!input.separate && relatedIssueRoute(state) === 'join') {
       const complaint = await this.command(actor, id, version, {

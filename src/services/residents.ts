@@ -5,7 +5,7 @@ import type { ResidentRow } from '../db/schema.js';
 import type { LocalDate } from '../core/dates.js';
 import type { Actor } from './actor.js';
 import { requirePermission } from './actor.js';
-import { NotFound, VersionConflict } from './errors.js';
+import { InvalidInput, NotFound, VersionConflict } from './errors.js';
 import { recordHistory, type HistoryEntry } from './history.js';
 
 export interface ResidentInput {
@@ -119,6 +119,7 @@ export class ResidentService {
   /** Create a resident inside the caller's transaction. */
   async createIn(trx: Db, actor: Actor, input: ResidentInput): Promise<ResidentRow> {
     let reference = input.reference?.trim();
+    if (reference && (await this.findByReference(trx, reference))) throw new InvalidInput(`A resident with the reference ${reference} already exists.`, 'reference');
     if (!reference) {
       const { rows } = await sql<{ n: string }>`select nextval('resident_ref_seq') as n`.execute(trx);
       reference = `R${String(rows[0].n).padStart(7, '0')}`;

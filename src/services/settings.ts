@@ -47,6 +47,11 @@ export const settingsSchema = z.object({
     /** Service areas whose points go to the Local Government and Social Care Ombudsman. */
     serviceAreas: z.array(z.string()),
   }),
+  /** Performance targets: the percentage of complaints to acknowledge, and to answer, on time. */
+  targets: z.object({
+    acknowledgementOnTime: z.number().int().min(0).max(100),
+    responseOnTime: z.number().int().min(0).max(100),
+  }),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -76,6 +81,7 @@ export const DEFAULT_SETTINGS: Settings = {
     website: 'www.lgo.org.uk',
     serviceAreas: ['Support services'],
   },
+  targets: { acknowledgementOnTime: 95, responseOnTime: 95 },
 };
 
 const CACHE_MS = 5_000;

@@ -142,4 +142,110 @@ export class UserService {
     });
     return password ? null : pw;
   }
+
+  // ------------------------------------------------------------------ roles, deactivation, single sign-on
+
+  /** Change a member of staff's role. There must always be an active administrator left. */
+  async updateRole(actor: Actor, id: string, role: Role): Promise<UserView> {
+    requirePermission(actor, 'users:manage');
+    if (!isRole(role)) throw new InvalidInput(`Unknown role ${role}.`, 'role');
+    return this.db.transaction().execute(async (trx) => {
+      const before = await this.lockUser(trx, id);
+      if (before.role === role) return this.view(before);
+      if (before.role === 'admin' && before.active) await this.requireAnotherAdmin(trx, id, 'role');
+      const row = await trx
+        .updateTable('users')
+        .set((eb) => ({ role, version: eb('version', '+', 1) }))
+        .where('id', '=', id)
+        .returning(['id', 'email', 'name', 'role', 'team', 'active'])
+        .executeTakeFirstOrThrow();
+      await recordHistory(trx, actor, { entity: 'user', entityId: id, action: 'user_role_changed', before: { role: before.role }, after: { role } });
+      return row;
+    });
+  }
+
+  /**
+   * Deactivate or reactivate an account. A deactivated account cannot sign in (by password or
+   * single sign-on) and its API tokens stop working; its open sessions end at once.
+   */
+  async setActive(actor: Actor, id: string, active: boolean): Promise<UserView> {
+    requirePermission(actor, 'users:manage');
+    return this.db.transaction().execute(async (trx) => {
+      const before = await this.lockUser(trx, id);
+      if (before.active === active) return this.view(before);
+      if (!active && actor.id === id) throw new InvalidInput('You cannot deactivate your own account. Ask another administrator.', 'active');
+      if (!active && before.role === 'admin') await this.requireAnotherAdmin(trx, id, 'active');
+      const row = await trx
+        .updateTable('users')
+        .set((eb) => ({ active, failed_logins: 0, locked_until: null, version: eb('version', '+', 1) }))
+        .where('id', '=', id)
+        .returning(['id', 'email', 'name', 'role', 'team', 'active'])
+        .executeTakeFirstOrThrow();
+      if (!active) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+      await recordHistory(trx, actor, { entity: 'user', entityId: id, action: active ? 'user_reactivated' : 'user_deactivated', before: { active: before.active }, after: { active } });
+      return row;
+    });
+  }
+
+  /** The active member of staff with this email address (for single sign-on), or null. */
+  async findActiveByEmail(email: string): Promise<Actor | null> {
+    const u = await this.db.selectFrom('users').select(['id', 'name', 'role', 'active']).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+    if (!u || !u.active || !isRole(u.role)) return null;
+    return { id: u.id, name: u.name, role: u.role };
+  }
+
+  /**
+   * What is wrong with a proposed password, following NCSC guidance: long enough (12 characters
+   * or more), not one of the passwords most often used, not the email address; no composition
+   * rules. Null when it is acceptable.
+   */
+  passwordProblem(password: string, email?: string | null): string | null {
+    if (password.length < 12) return 'The password must be 12 characters or more';
+    if (password.length > 256) return 'The password must be 256 characters or fewer';
+    const folded = password.trim().toLowerCase();
+    if (UserService.COMMON_PASSWORDS.has(folded)) return 'This password is one of the most commonly used passwords. Choose a different one, such as three random words';
+    if (/^(.)\1+$/.test(folded)) return 'The password must not be one character repeated. Choose a different one, such as three random words';
+    if (email && folded === email.trim().toLowerCase()) return 'The password must not be the email address';
+    return null;
+  }
+
+  /** Twenty of the commonest passwords of 12 characters or more in breached-password lists (compared case-insensitively). */
+  private static readonly COMMON_PASSWORDS = new Set([
+    '123456789012',
+    'password1234',
+    'qwertyuiop12',
+    'qwerty123456',
+    '123456qwerty',
+    '1q2w3e4r5t6y',
+    '1qaz2wsx3edc',
+    'qwertyuiop123',
+    'password123456',
+    'passwordpassword',
+    '1234567890123',
+    '12345678901234',
+    'abc123456789',
+    'qwertyuiopasdfghjkl',
+    'qwertyuiopasdfghjklzxcvbnm',
+    'iloveyou1234',
+    'q1w2e3r4t5y6',
+    'zaq12wsxcde3',
+    '1qaz2wsx3edc4rfv',
+    'administrator',
+  ]);
+
+  private async lockUser(trx: Db, id: string) {
+    const u = await trx.selectFrom('users').select(['id', 'email', 'name', 'role', 'team', 'active']).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!u) throw new NotFound('The user');
+    return u;
+  }
+
+  private view(u: UserView): UserView {
+    return { id: u.id, email: u.email, name: u.name, role: u.role, team: u.team, active: u.active };
+  }
+
+  /** Refuse a change that would leave no active administrator (administrators are locked first). */
+  private async requireAnotherAdmin(trx: Db, id: string, field: string): Promise<void> {
+    const admins = await trx.selectFrom('users').select('id').where('role', '=', 'admin').where('active', '=', true).forUpdate().execute();
+    if (!admins.some((a) => a.id !== id)) throw new InvalidInput('There must always be at least one active administrator. Make someone else an administrator first.', field);
+  }
 }

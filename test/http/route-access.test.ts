@@ -186,8 +186,8 @@ forEachBackend('route access', (backend) => {
     }
   });
 
-  test('only the health check, the OpenAPI document and the docs are public', () => {
-    const pub = t.app.routeTable.filter((r) => r.access === 'public');
+  test('in the API only the health check, the token exchange, the OpenAPI document and the docs are public', () => {
+    const pub = t.app.routeTable.filter((r) => r.access === 'public' && (r.url === '/health' || r.url.startsWith('/api/')));
     assert.ok(pub.length > 0);
     for (const r of pub) assert.ok(isExpectedPublic(r.url, r.method), `${r.method} ${r.url} is public but should not be`);
     for (const r of t.app.routeTable) if (isExpectedPublic(r.url, r.method)) assert.equal(r.access, 'public', `${r.method} ${r.url}`);
@@ -214,8 +214,8 @@ forEachBackend('route access', (backend) => {
     for (const r of table) assert.ok(t.app.hasRoute({ method: r.method as any, url: r.url }), `routeTable lists ${r.method} ${r.url} but fastify does not serve it`);
   });
 
-  test('unauthenticated requests to every non-public route get 401 and no data', async () => {
-    const guarded = t.app.routeTable.filter((r) => r.access !== 'public');
+  test('unauthenticated requests to every non-public API route get 401 and no data', async () => {
+    const guarded = t.app.routeTable.filter((r) => r.access !== 'public' && r.url.startsWith('/api/'));
     assert.ok(guarded.length >= EXPECTED.length);
     for (const r of guarded) {
       const url = concrete(r.url, ids);
@@ -231,9 +231,9 @@ forEachBackend('route access', (backend) => {
     }
   });
 
-  test('a bad or malformed token gets 401 on every non-public route', async () => {
+  test('a bad or malformed token gets 401 on every non-public API route', async () => {
     const bad = [`Bearer ${crypto.randomBytes(24).toString('hex')}`, `Bearer ${t.users.manager.token}x`, 'Bearer ', `Basic ${Buffer.from('manager@test.example:pw').toString('base64')}`, t.users.manager.token];
-    for (const r of t.app.routeTable.filter((x) => x.access !== 'public' && x.method !== 'HEAD')) {
+    for (const r of t.app.routeTable.filter((x) => x.access !== 'public' && x.method !== 'HEAD' && x.url.startsWith('/api/'))) {
       const url = concrete(r.url, ids);
       for (const authorization of bad) {
         const res = await t.call(r.method, url, { as: null, headers: { authorization }, body: r.method === 'GET' ? undefined : {} });

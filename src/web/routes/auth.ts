@@ -2,16 +2,17 @@
 import crypto from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { OidcConfig } from '../../services/oidc.js';
 import { clearSessionCookie, setSessionCookie, singleError } from '../plugin.js';
 import { formBody, pageContext, safeNext } from './common.js';
 
 const LOGIN_CSRF_COOKIE = 'putright_login_csrf';
 
-const auth: FastifyPluginAsync<{ secureCookies: boolean }> = async (app, opts) => {
+const auth: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null }> = async (app, opts) => {
   const loginPage = async (req: any, reply: any, extra: Record<string, unknown> = {}, status = 200) => {
     const token = crypto.randomBytes(18).toString('base64url');
     reply.setCookie(LOGIN_CSRF_COOKIE, token, { path: '/sign-in', httpOnly: true, sameSite: 'strict', secure: opts.secureCookies });
-    return reply.view('sign-in.njk', await pageContext(app, req, { loginCsrf: token, next: safeNext(req.query?.next ?? extra.next), values: {}, errors: null, ...extra }), status);
+    return reply.view('sign-in.njk', await pageContext(app, req, { loginCsrf: token, next: safeNext(req.query?.next ?? extra.next), values: {}, errors: null, sso: opts.oidc?.label ?? null, ...extra }), status);
   };
 
   app.get('/sign-in', { config: { access: 'public' }, schema: { hide: true, querystring: z.object({ next: z.string().max(500).optional() }).passthrough() } }, async (req, reply) => {

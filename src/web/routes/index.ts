@@ -1,13 +1,25 @@
 /** Every page route. */
 import type { FastifyPluginAsync } from 'fastify';
+import type { OidcConfig } from '../../services/oidc.js';
 import auth from './auth.js';
+import settings from './settings.js';
+import sso from './sso.js';
 import work from './work.js';
 import complaintPages from './complaint.js';
+import intake from './intake.js';
+import residentsPages from './residents.js';
+import search from './search.js';
 
-const pages: FastifyPluginAsync<{ secureCookies: boolean }> = async (app, opts) => {
+const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null }> = async (app, opts) => {
+  // Before auth: it adds the "Sign in with …" button to the sign-in page when single sign-on is configured.
+  await app.register(sso, opts);
   await app.register(auth, opts);
   await app.register(work);
+  await app.register(settings, opts);
   await app.register(complaintPages);
+  await app.register(intake);
+  await app.register(residentsPages);
+  await app.register(search);
 };
 
 export default pages;
