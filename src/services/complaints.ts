@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { ComplaintRow } from '../db/schema.js';
+import type { ComplaintRow, HistoryRow } from '../db/schema.js';
 import type { WorkingDayCalendar } from '../core/calendar.js';
 import { addDays, dayOfWeek, isValidLocalDate, londonDateOf, type LocalDate } from '../core/dates.js';
 import {
@@ -130,6 +130,86 @@ function summary(state: ComplaintState) {
     acknowledgementDue: s.acknowledgementDue,
     responseDue: s.responseDue,
     nextDue: nextDue(state),
+  };
+}
+
+/** The columns a list row needs, from complaints joined to residents (r) and handlers (h1, h2). */
+const LIST_COLUMNS = [
+  'complaints.id',
+  'complaints.reference',
+  'complaints.status',
+  'complaints.stage',
+  'complaints.received_at',
+  'complaints.received_on',
+  'complaints.service_area',
+  'complaints.category',
+  'complaints.channel',
+  'complaints.stage1_handler_id',
+  'complaints.stage2_handler_id',
+  'complaints.next_due_on',
+  'complaints.next_due_kind',
+  'complaints.vulnerable',
+  'complaints.extended',
+  'complaints.outcome',
+  'complaints.version',
+  'complaints.anonymous',
+  'residents.given_name',
+  'residents.family_name',
+  'residents.postcode',
+  'h1.name as stage1_handler_name',
+  'h2.name as stage2_handler_name',
+] as const;
+
+interface ListRow {
+  id: string;
+  reference: string;
+  status: string;
+  stage: number;
+  received_at: Date;
+  received_on: string;
+  service_area: string | null;
+  category: string | null;
+  channel: string;
+  stage1_handler_id: string | null;
+  stage2_handler_id: string | null;
+  next_due_on: string | null;
+  next_due_kind: string | null;
+  vulnerable: boolean;
+  extended: boolean;
+  outcome: string | null;
+  version: number;
+  anonymous: boolean;
+  given_name: string | null;
+  family_name: string | null;
+  postcode: string | null;
+  stage1_handler_name: string | null;
+  stage2_handler_name: string | null;
+}
+
+function listItem(r: ListRow, today: LocalDate, calendar: WorkingDayCalendar) {
+  const handlerId = r.stage === 2 ? r.stage2_handler_id : r.stage1_handler_id;
+  const handlerName = r.stage === 2 ? r.stage2_handler_name : r.stage1_handler_name;
+  return {
+    id: r.id,
+    reference: r.reference,
+    status: r.status,
+    statusLabel: STATUS_LABELS[r.status],
+    stage: r.stage,
+    receivedAt: new Date(r.received_at).toISOString(),
+    receivedOn: r.received_on,
+    resident: r.anonymous ? 'Anonymous' : [r.given_name, r.family_name].filter(Boolean).join(' ') || null,
+    postcode: r.postcode,
+    serviceArea: r.service_area,
+    category: r.category,
+    channel: r.channel,
+    handler: handlerId ? { id: handlerId, name: handlerName } : null,
+    nextDue: r.next_due_on
+      ? { kind: r.next_due_kind, date: r.next_due_on, status: dueStatus(r.next_due_on, today, calendar), workingDaysLeft: calendar.workingDaysBetween(today, r.next_due_on) }
+      : null,
+    vulnerable: r.vulnerable,
+    extended: r.extended,
+    outcome: r.outcome,
+    version: r.version,
   };
 }
 
@@ -365,8 +445,19 @@ export class ComplaintService {
     };
   }
 
+  /** Join the resident and both stages' handlers, for list rows. */
+  private withListJoins<Q extends ReturnType<ComplaintService['baseList']>>(q: Q) {
+    return q
+      .leftJoin('users as h1', 'h1.id', 'complaints.stage1_handler_id')
+      .leftJoin('users as h2', 'h2.id', 'complaints.stage2_handler_id');
+  }
+
+  private baseList() {
+    return this.db.selectFrom('complaints').leftJoin('residents', 'residents.id', 'complaints.resident_id');
+  }
+
   private filtered(f: ListFilters, today: LocalDate) {
-    let q = this.db.selectFrom('complaints').leftJoin('residents', 'residents.id', 'complaints.resident_id');
+    let q = this.withListJoins(this.baseList());
     if (f.stage) q = q.where('complaints.stage', '=', f.stage);
     if (f.status) q = q.where('complaints.status', '=', f.status);
     if (f.open === true) q = q.where('complaints.status', 'in', OPEN_STATUSES);
@@ -443,30 +534,7 @@ export class ComplaintService {
     const today = londonDateOf(this.clock());
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
     const sort = f.sort ?? (f.due ? 'due' : 'received');
-    let q = this.filtered(f, today)
-      .select([
-        'complaints.id',
-        'complaints.reference',
-        'complaints.status',
-        'complaints.stage',
-        'complaints.received_at',
-        'complaints.received_on',
-        'complaints.service_area',
-        'complaints.category',
-        'complaints.channel',
-        'complaints.stage1_handler_id',
-        'complaints.stage2_handler_id',
-        'complaints.next_due_on',
-        'complaints.next_due_kind',
-        'complaints.vulnerable',
-        'complaints.extended',
-        'complaints.outcome',
-        'complaints.version',
-        'complaints.anonymous',
-        'residents.given_name',
-        'residents.family_name',
-        'residents.postcode',
-      ]);
+    let q = this.filtered(f, today).select(LIST_COLUMNS);
     if (sort === 'due') {
       q = q.where('complaints.next_due_on', 'is not', null);
       if (f.cursor) {
@@ -490,34 +558,8 @@ export class ComplaintService {
       rows.length > limit && last
         ? encodeCursor(sort === 'due' ? [last.next_due_on, last.id] : [new Date(last.received_at).toISOString(), last.id])
         : null;
-    const handlerIds = page.flatMap((r) => [r.stage1_handler_id, r.stage2_handler_id]).filter((x): x is string => !!x);
-    const names = handlerIds.length ? new Map((await this.db.selectFrom('users').select(['id', 'name']).where('id', 'in', [...new Set(handlerIds)]).execute()).map((u) => [u.id, u.name])) : new Map();
     return {
-      items: page.map((r) => {
-        const handlerId = r.stage === 2 ? r.stage2_handler_id : r.stage1_handler_id;
-        return {
-          id: r.id,
-          reference: r.reference,
-          status: r.status,
-          statusLabel: STATUS_LABELS[r.status],
-          stage: r.stage,
-          receivedAt: new Date(r.received_at).toISOString(),
-          receivedOn: r.received_on,
-          resident: r.anonymous ? 'Anonymous' : [r.given_name, r.family_name].filter(Boolean).join(' ') || null,
-          postcode: r.postcode,
-          serviceArea: r.service_area,
-          category: r.category,
-          channel: r.channel,
-          handler: handlerId ? { id: handlerId, name: names.get(handlerId) ?? null } : null,
-          nextDue: r.next_due_on
-            ? { kind: r.next_due_kind, date: r.next_due_on, status: dueStatus(r.next_due_on, today, calendar), workingDaysLeft: calendar.workingDaysBetween(today, r.next_due_on) }
-            : null,
-          vulnerable: r.vulnerable,
-          extended: r.extended,
-          outcome: r.outcome,
-          version: r.version,
-        };
-      }),
+      items: page.map((r) => listItem(r, today, calendar)),
       nextCursor,
     };
   }
@@ -525,7 +567,14 @@ export class ComplaintService {
   async timeline(actor: Actor, id: string) {
     requirePermission(actor, 'complaints:read');
     await this.getRow(id);
-    const rows = await this.db.selectFrom('history').selectAll().where('complaint_id', '=', id).orderBy('id').execute();
+    return this.timelineFrom(actor, await this.historyRows(this.db, id));
+  }
+
+  private historyRows(trx: Db, id: string) {
+    return trx.selectFrom('history').selectAll().where('complaint_id', '=', id).orderBy('id').execute();
+  }
+
+  private timelineFrom(actor: Actor, rows: HistoryRow[]) {
     const restrictedOk = actorCan(actor, 'notes:restricted');
     return rows.map((r) => {
       const hide = r.entity === 'note' && (r.after as any)?.restricted && !restrictedOk;
@@ -540,6 +589,25 @@ export class ComplaintService {
         after: hide ? { restricted: true, heldBy: (r.after as any)?.heldBy ?? r.actor_label } : r.after,
       };
     });
+  }
+
+  /**
+   * Everything the case page shows, read once: the complaint and its state (folded from the same
+   * history rows the timeline shows), notes, messages and attachments.
+   */
+  async caseFile(actor: Actor, id: string) {
+    requirePermission(actor, 'complaints:read');
+    const calendar = await this.settings.calendar();
+    const row = await this.getRow(id);
+    const history = await this.historyRows(this.db, id);
+    const events = history
+      .filter((r) => r.entity === 'complaint' && r.event !== null)
+      .map((r) => ({ ...(r.event as LifecycleEventData), actorId: r.actor_id, at: new Date(r.at).toISOString() }));
+    const state = project(events, calendar);
+    const notes = await this.notesOf(actor, id);
+    const messages = (await this.db.selectFrom('correspondence').selectAll().where('complaint_id', '=', id).orderBy('occurred_at').execute()).map(correspondenceView);
+    const attachments = await this.attachmentsOf(id);
+    return { complaint: await this.view(row, state, calendar), state, history: this.timelineFrom(actor, history), notes, messages, attachments };
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -737,6 +805,10 @@ export class ComplaintService {
   async notes(actor: Actor, id: string) {
     requirePermission(actor, 'complaints:read');
     await this.getRow(id);
+    return this.notesOf(actor, id);
+  }
+
+  private async notesOf(actor: Actor, id: string) {
     const rows = await this.db
       .selectFrom('notes')
       .leftJoin('users', 'users.id', 'notes.author_id')
@@ -805,6 +877,10 @@ export class ComplaintService {
   async attachments(actor: Actor, id: string) {
     requirePermission(actor, 'complaints:read');
     await this.getRow(id);
+    return this.attachmentsOf(id);
+  }
+
+  private async attachmentsOf(id: string) {
     const rows = await this.db
       .selectFrom('attachments')
       .select(['id', 'filename', 'content_type', 'size_bytes', 'sha256', 'description', 'created_at'])
@@ -834,32 +910,8 @@ export class ComplaintService {
     const words = text.split(/\s+/).filter(Boolean).slice(0, 10);
     const calendar = await this.settings.calendar();
     const today = londonDateOf(this.clock());
-    const rows = await this.db
-      .selectFrom('complaints')
-      .leftJoin('residents', 'residents.id', 'complaints.resident_id')
-      .select([
-        'complaints.id',
-        'complaints.reference',
-        'complaints.status',
-        'complaints.stage',
-        'complaints.received_at',
-        'complaints.received_on',
-        'complaints.service_area',
-        'complaints.category',
-        'complaints.channel',
-        'complaints.stage1_handler_id',
-        'complaints.stage2_handler_id',
-        'complaints.next_due_on',
-        'complaints.next_due_kind',
-        'complaints.vulnerable',
-        'complaints.extended',
-        'complaints.outcome',
-        'complaints.version',
-        'complaints.anonymous',
-        'residents.given_name',
-        'residents.family_name',
-        'residents.postcode',
-      ])
+    const rows = await this.withListJoins(this.db.selectFrom('complaints').leftJoin('residents', 'residents.id', 'complaints.resident_id'))
+      .select(LIST_COLUMNS)
       .where((eb) =>
         eb.or([
           eb('complaints.reference', '=', reference),
@@ -871,33 +923,7 @@ export class ComplaintService {
       .orderBy('complaints.id', 'desc')
       .limit(Math.min(Math.max(limit, 1), 200))
       .execute();
-    const handlerIds = [...new Set(rows.flatMap((r) => [r.stage1_handler_id, r.stage2_handler_id]).filter((x): x is string => !!x))];
-    const names = handlerIds.length ? new Map((await this.db.selectFrom('users').select(['id', 'name']).where('id', 'in', handlerIds).execute()).map((u) => [u.id, u.name])) : new Map<string, string>();
-    return rows.map((r) => {
-      const handlerId = r.stage === 2 ? r.stage2_handler_id : r.stage1_handler_id;
-      return {
-        id: r.id,
-        reference: r.reference,
-        status: r.status,
-        statusLabel: STATUS_LABELS[r.status],
-        stage: r.stage,
-        receivedAt: new Date(r.received_at).toISOString(),
-        receivedOn: r.received_on,
-        resident: r.anonymous ? 'Anonymous' : [r.given_name, r.family_name].filter(Boolean).join(' ') || null,
-        postcode: r.postcode,
-        serviceArea: r.service_area,
-        category: r.category,
-        channel: r.channel,
-        handler: handlerId ? { id: handlerId, name: names.get(handlerId) ?? null } : null,
-        nextDue: r.next_due_on
-          ? { kind: r.next_due_kind, date: r.next_due_on, status: dueStatus(r.next_due_on, today, calendar), workingDaysLeft: calendar.workingDaysBetween(today, r.next_due_on) }
-          : null,
-        vulnerable: r.vulnerable,
-        extended: r.extended,
-        outcome: r.outcome,
-        version: r.version,
-      };
-    });
+    return rows.map((r) => listItem(r, today, calendar));
   }
 }
 

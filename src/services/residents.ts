@@ -178,6 +178,26 @@ export class ResidentService {
     };
   }
 
+  /**
+   * What anyone contacting the resident must see first, in one query: needs and restrictions in
+   * force, representatives, preferences.
+   */
+  async essentials(actor: Actor, id: string) {
+    requirePermission(actor, 'residents:read');
+    const { rows } = await sql<any>`
+      select r.*,
+        coalesce((select jsonb_agg(jsonb_build_object('id', n.id, 'kind', n.kind, 'description', n.description, 'disclosedOn', n.disclosed_on, 'reviewOn', n.review_on, 'endedOn', n.ended_on) order by n.created_at)
+                  from resident_needs n where n.resident_id = r.id and n.ended_on is null), '[]'::jsonb) as needs,
+        coalesce((select jsonb_agg(jsonb_build_object('id', x.id, 'restriction', x.restriction, 'reason', x.reason, 'reviewOn', x.review_on, 'endsOn', x.ends_on) order by x.created_at)
+                  from contact_restrictions x where x.resident_id = r.id and (x.ends_on is null or x.ends_on >= current_date)), '[]'::jsonb) as restrictions,
+        coalesce((select jsonb_agg(jsonb_build_object('id', p.id, 'name', p.name, 'relationship', p.relationship, 'consentEvidence', p.consent_evidence) order by p.created_at)
+                  from representatives p where p.resident_id = r.id), '[]'::jsonb) as representatives
+      from residents r where r.id = ${id}`.execute(this.db);
+    const r = rows[0];
+    if (!r) throw new NotFound('The resident');
+    return { ...residentView(r), needs: r.needs, restrictions: r.restrictions, representatives: r.representatives };
+  }
+
   async search(actor: Actor, q: { name?: string; postcode?: string; reference?: string; limit?: number }) {
     requirePermission(actor, 'residents:read');
     let query = this.db.selectFrom('residents').selectAll();

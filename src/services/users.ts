@@ -63,12 +63,16 @@ export class UserService {
     return u;
   }
 
-  async namesById(ids: string[]): Promise<Map<string, string>> {
-    const unique = [...new Set(ids.filter(Boolean))];
-    if (unique.length === 0) return new Map();
-    const rows = await this.db.selectFrom('users').select(['id', 'name']).where('id', 'in', unique).execute();
-    return new Map(rows.map((r) => [r.id, r.name]));
+  private nameCache: { at: number; names: Map<string, string> } | null = null;
+
+  /** Every member of staff's name by id, cached for a few seconds (names rarely change; a stale one only shows). */
+  async names(): Promise<Map<string, string>> {
+    if (this.nameCache && Date.now() - this.nameCache.at < 10_000) return this.nameCache.names;
+    const rows = await this.db.selectFrom('users').select(['id', 'name']).execute();
+    this.nameCache = { at: Date.now(), names: new Map(rows.map((r) => [r.id, r.name])) };
+    return this.nameCache.names;
   }
+
 
   /** Check an email and password, with lockout after repeated failures. */
   async verifyPassword(email: string, password: string): Promise<{ ok: true; actor: Actor } | { ok: false; locked: boolean }> {

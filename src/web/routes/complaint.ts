@@ -132,17 +132,9 @@ const complaintPages: FastifyPluginAsync = async (app) => {
 
   async function caseContext(req: FastifyRequest, id: string) {
     const actor = req.actor!;
-    const [complaint, state, history, notes, messages, attachments, staff] = await Promise.all([
-      complaints.get(actor, id),
-      complaints.loadState(app.db, id),
-      complaints.timeline(actor, id),
-      complaints.notes(actor, id),
-      complaints.correspondence(actor, id),
-      complaints.attachments(actor, id),
-      users.list(),
-    ]);
-    const names = new Map(staff.map((u) => [u.id, u.name]));
-    const resident = complaint.residentId && actorCan(actor, 'residents:read') ? await complaints.residents.details(actor, complaint.residentId) : null;
+    const { complaint, state, history, notes, messages, attachments } = await complaints.caseFile(actor, id);
+    const names = await users.names();
+    const resident = complaint.residentId && actorCan(actor, 'residents:read') ? await complaints.residents.essentials(actor, complaint.residentId) : null;
     const timeline = history
       .filter((h) => ACTION_LABELS[h.action])
       .map((h) => ({ label: ACTION_LABELS[h.action], by: h.actor.name, at: h.at, text: describe(h, names) }))
