@@ -929,12 +929,15 @@ export function missingResponseElements(
   return missing;
 }
 
-/** Whether each stage met its clocks: for reports and the worklist. */
-export function stageTimeliness(s: StageState, today: LocalDate) {
-  const ackOnTime = s.acknowledgedOn ? s.acknowledgedOn <= s.acknowledgementDue : today <= s.acknowledgementDue ? null : false;
+/**
+ * Whether each stage met its clocks: for reports and the worklist. A stage that ended without a
+ * response (refused, withdrawn) has no clock running: nothing in it is late from then on.
+ */
+export function stageTimeliness(s: StageState, today: LocalDate, endedWithoutResponse = false) {
+  const ackOnTime = s.acknowledgedOn ? s.acknowledgedOn <= s.acknowledgementDue : endedWithoutResponse || today <= s.acknowledgementDue ? null : false;
   const respondedOnTimeOriginal = s.respondedOn ? s.respondedOn <= s.responseDueOriginal : null;
   const respondedOnTimeCompliant = s.respondedOn ? s.respondedOn <= s.responseDueCompliant : null;
-  const openPastDue = !s.respondedOn && today > s.responseDue;
+  const openPastDue = !s.respondedOn && !endedWithoutResponse && today > s.responseDue;
   return { ackOnTime, respondedOnTimeOriginal, respondedOnTimeCompliant, openPastDue };
 }
 

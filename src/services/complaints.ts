@@ -318,6 +318,8 @@ export class ComplaintService {
         subject_staff_ids: JSON.stringify(subjectStaffIds),
         logged_by: actor.id,
         vulnerable,
+        created_at: this.clock(),
+        updated_at: this.clock(),
         ...projection(state),
       })
       .returningAll()
@@ -404,7 +406,7 @@ export class ComplaintService {
       remedies: s.remedies,
       outstandingActions: s.outstandingActions,
       escalationReason: s.escalationReason,
-      timeliness: stageTimeliness(s, today),
+      timeliness: stageTimeliness(s, today, !s.respondedOn && (state.status === 'refused' || state.status === 'withdrawn') && s.stage === state.stage),
     });
     return {
       id: row.id,
@@ -660,7 +662,7 @@ export class ComplaintService {
     }
     const updated = await trx
       .updateTable('complaints')
-      .set({ ...projection(after), version: row.version + 1, updated_at: new Date() })
+      .set({ ...projection(after), version: row.version + 1, updated_at: this.clock() })
       .where('id', '=', row.id)
       .where('version', '=', row.version)
       .returningAll()
@@ -787,7 +789,7 @@ export class ComplaintService {
       const row = await this.getRow(id, trx);
       const note = await trx
         .insertInto('notes')
-        .values({ complaint_id: id, body: input.body.trim(), restricted: input.restricted === true, author_id: actor.id })
+        .values({ complaint_id: id, body: input.body.trim(), restricted: input.restricted === true, author_id: actor.id, created_at: this.clock() })
         .returningAll()
         .executeTakeFirstOrThrow();
       await this.record(trx, actor, {
@@ -836,7 +838,7 @@ export class ComplaintService {
       const row = await this.getRow(id, trx);
       const c = await trx
         .insertInto('correspondence')
-        .values({ complaint_id: id, direction: input.direction, channel: input.channel, subject: input.subject ?? null, body: input.body, counterpart: input.counterpart ?? null, occurred_at: occurredAt, recorded_by: actor.id })
+        .values({ complaint_id: id, direction: input.direction, channel: input.channel, subject: input.subject ?? null, body: input.body, counterpart: input.counterpart ?? null, occurred_at: occurredAt, recorded_by: actor.id, created_at: this.clock() })
         .returningAll()
         .executeTakeFirstOrThrow();
       await this.record(trx, actor, {
@@ -866,7 +868,7 @@ export class ComplaintService {
       const sha256 = crypto.createHash('sha256').update(file.data).digest('hex');
       const a = await trx
         .insertInto('attachments')
-        .values({ complaint_id: id, filename: checked.filename, content_type: checked.contentType, size_bytes: file.data.length, sha256, data: file.data, description: file.description ?? null, uploaded_by: actor.id })
+        .values({ complaint_id: id, filename: checked.filename, content_type: checked.contentType, size_bytes: file.data.length, sha256, data: file.data, description: file.description ?? null, uploaded_by: actor.id, created_at: this.clock() })
         .returning(['id', 'filename', 'content_type', 'size_bytes', 'sha256', 'description', 'created_at'])
         .executeTakeFirstOrThrow();
       await this.record(trx, actor, { complaintId: id, residentId: row.resident_id, entity: 'attachment', entityId: a.id, action: 'attachment_added', after: { filename: a.filename, contentType: a.content_type, sizeBytes: a.size_bytes, sha256 } });

@@ -127,7 +127,7 @@ export class ResidentService {
     const cols = toColumns({ tenure: 'LCRA', preferredContact: 'email', communicationNeeds: [], ...input });
     const row = await trx
       .insertInto('residents')
-      .values({ ...(cols as any), reference })
+      .values({ ...(cols as any), reference, created_at: this.clock(), updated_at: this.clock() })
       .returningAll()
       .executeTakeFirstOrThrow();
     await this.record(trx, actor, { residentId: row.id, entity: 'resident', entityId: row.id, action: 'resident_created', after: residentView(row) });
@@ -222,7 +222,7 @@ export class ResidentService {
       if (before.version !== version) throw new VersionConflict('The resident', before.version);
       const after = await trx
         .updateTable('residents')
-        .set({ ...(toColumns(input) as any), version: version + 1, updated_at: new Date() })
+        .set({ ...(toColumns(input) as any), version: version + 1, updated_at: this.clock() })
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -237,7 +237,7 @@ export class ResidentService {
       await this.get(actor, residentId, trx);
       const row = await trx
         .insertInto('resident_needs')
-        .values({ resident_id: residentId, kind: input.kind, description: input.description.trim(), disclosed_on: input.disclosedOn ?? null, review_on: input.reviewOn ?? null, recorded_by: actor.id })
+        .values({ resident_id: residentId, kind: input.kind, description: input.description.trim(), disclosed_on: input.disclosedOn ?? null, review_on: input.reviewOn ?? null, recorded_by: actor.id, created_at: this.clock() })
         .returningAll()
         .executeTakeFirstOrThrow();
       await this.record(trx, actor, { residentId, entity: 'resident_need', entityId: row.id, action: `${input.kind}_recorded`, after: input });
@@ -263,6 +263,7 @@ export class ResidentService {
           review_on: input.reviewOn,
           ends_on: input.endsOn ?? null,
           decided_by: actor.id,
+          created_at: this.clock(),
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -286,6 +287,7 @@ export class ResidentService {
           address: input.address ?? null,
           consent_evidence: input.consentEvidence.trim(),
           consent_recorded_on: input.consentRecordedOn,
+          created_at: this.clock(),
         })
         .returningAll()
         .executeTakeFirstOrThrow();

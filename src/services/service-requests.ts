@@ -78,6 +78,8 @@ export class ServiceRequestService {
           description: input.description.trim(),
           status: 'open',
           created_by: actor.id,
+          created_at: this.complaints.now(),
+          updated_at: this.complaints.now(),
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -119,7 +121,7 @@ export class ServiceRequestService {
           ...(change.close ? { status: 'closed', closed_on: today } : {}),
           ...(change.description ? { description: change.description.trim() } : {}),
           version: version + 1,
-          updated_at: new Date(),
+          updated_at: this.complaints.now(),
         })
         .where('id', '=', id)
         .returningAll()

@@ -402,6 +402,9 @@ forEachBackend('complaint lifecycle through the API', (backend) => {
       c = await step(c, 'refuse-escalation', { ground: 'legal_proceedings', reasoning: 'Claim filed at county court on 14 March', ombudsmanRightGiven: true });
       assert.equal(c.status, 'refused');
       assert.equal(c.refusal.kind, 'escalation');
+      t.clock.set('2025-06-30T09:00:00Z');
+      const later = (await t.call('GET', `/api/v1/complaints/${c.id}`)).body;
+      assert.deepEqual(later.stages[1].timeliness, { ackOnTime: null, respondedOnTimeOriginal: null, respondedOnTimeCompliant: null, openPastDue: false }, 'a refused stage has no clock running');
     });
 
     test('withdrawal and reopening', async () => {

@@ -68,7 +68,9 @@ forEachBackend('the case record', (backend) => {
     assert.equal(note.status, 201);
     const msg = await t.call('POST', `/api/v1/complaints/${complaint.id}/correspondence`, { body: { direction: 'in', channel: 'email', subject: 'Photos', body: 'Please see the photos of the mould.', counterpart: 'priya@example.org' } });
     assert.equal(msg.status, 201);
-    assert.equal((await t.call('GET', `/api/v1/complaints/${complaint.id}/notes`)).body.items.length, 1);
+    const notes = (await t.call('GET', `/api/v1/complaints/${complaint.id}/notes`)).body.items;
+    assert.equal(notes.length, 1);
+    assert.equal(notes[0].createdAt, '2025-04-17T10:00:00.000Z', 'records are stamped with the service clock');
     assert.equal((await t.call('GET', `/api/v1/complaints/${complaint.id}/correspondence`)).body.items[0].subject, 'Photos');
     const actions = (await t.call('GET', `/api/v1/complaints/${complaint.id}/history`)).body.items.map((i: any) => i.action);
     assert.ok(actions.includes('note_added') && actions.includes('message_received'));
