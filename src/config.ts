@@ -26,6 +26,16 @@ const schema = z.object({
   PUTRIGHT_OIDC_CLIENT_SECRET: z.string().max(2000).optional(),
   PUTRIGHT_OIDC_REDIRECT_URL: z.string().url().optional(),
   PUTRIGHT_OIDC_LABEL: z.string().max(60).optional(),
+  PUTRIGHT_SMTP_URL: z
+    .string()
+    .url()
+    .refine((u) => /^smtps?:\/\//i.test(u), 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@smtp.example.org:465')
+    .optional(),
+  PUTRIGHT_SMTP_FROM: z.string().max(320).optional(),
+  PUTRIGHT_OUTBOX_DIR: z.string().min(1).optional(),
+  PUTRIGHT_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  PUTRIGHT_INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  PUTRIGHT_INBOUND_SMTP_HOST: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -39,6 +49,10 @@ export interface Config {
   trustProxy: boolean;
   /** Single sign-on through OpenID Connect; null when not configured. */
   oidc: OidcConfig | null;
+  /** Outgoing email: SMTP when a URL is set, otherwise .eml files in outboxDir (development). */
+  mail: { smtpUrl: string | null; from: string | null; outboxDir: string; maxAttempts: number };
+  /** Inbound email: the SMTP endpoint that files replies on cases; null when off. */
+  inboundSmtp: { host: string; port: number } | null;
 }
 
 export class ConfigError extends Error {}
@@ -73,6 +87,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.PUTRIGHT_BODY_LIMIT_BYTES,
     trustProxy: e.PUTRIGHT_TRUST_PROXY,
     oidc,
+    mail: {
+      smtpUrl: e.PUTRIGHT_SMTP_URL ?? null,
+      from: e.PUTRIGHT_SMTP_FROM ?? null,
+      outboxDir: path.resolve(e.PUTRIGHT_OUTBOX_DIR ?? path.join('data', 'outbox')),
+      maxAttempts: e.PUTRIGHT_OUTBOX_MAX_ATTEMPTS,
+    },
+    inboundSmtp: e.PUTRIGHT_INBOUND_SMTP_PORT === undefined ? null : { host: e.PUTRIGHT_INBOUND_SMTP_HOST ?? '127.0.0.1', port: e.PUTRIGHT_INBOUND_SMTP_PORT },
   };
 }
 

@@ -3,6 +3,8 @@ import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirectoryLocked, migrate, openEmbedded, openPostgres, type DatabaseHandle } from './db/database.js';
 import { buildApp, logSerializers } from './http/app.js';
+import { fileMailer, OutboxWorker, smtpMailer } from './services/outbox.js';
+import { startInboundSmtp } from './services/inbound.js';
 
 async function main() {
   let config;
@@ -36,6 +38,27 @@ async function main() {
     process.stdout.write(`\nFirst administrator created: ${config.bootstrapAdmin.email}\nPassword (shown once): ${generated}\n\n`);
   }
 
+  // Outgoing email: the outbox worker sends what committed transactions queued (letters).
+  const mailer = config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl) : fileMailer(config.mail.outboxDir);
+  if (!config.mail.smtpUrl && config.env === 'production') {
+    log.warn({ outboxDir: config.mail.outboxDir }, 'PUTRIGHT_SMTP_URL is not set: email is written to files and does not reach residents');
+  }
+  const outbox = new OutboxWorker(database.db, {
+    mailer,
+    maxAttempts: config.mail.maxAttempts,
+    log,
+    from: async () => {
+      if (config.mail.from) return config.mail.from;
+      const { landlord } = await app.services.settings.get();
+      return `"${landlord.name.replace(/["\\\r\n]/g, '')}" <${landlord.complaintsEmail}>`;
+    },
+  });
+  outbox.start();
+  log.info({ mail: mailer.describe }, 'outbox worker started');
+  // Inbound email: replies filed on their case by the reference in the subject.
+  const inbound = config.inboundSmtp ? await startInboundSmtp(app.services.inbound, { ...config.inboundSmtp, log }) : null;
+  if (inbound) log.info({ host: config.inboundSmtp!.host, port: inbound.port }, 'inbound email: SMTP endpoint listening');
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -44,7 +67,8 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try {
-      await app.close();
+      await Promise.all([app.close(), outbox.stop(), inbound?.close()]);
+      mailer.close();
       await database.close();
       log.info('stopped');
       process.exit(0);

@@ -25,6 +25,25 @@ export const PERMISSIONS = {
   'settings:manage': ['admin'],
   'users:manage': ['admin'],
   'users:read': ['handler', 'manager', 'admin'],
+  /** A case's remedies and outstanding actions, and the approvals queue. */
+  'remedies:read': ['handler', 'manager', 'governance', 'admin'],
+  /** Record remedies and actions on a case and their progress: offer, answer, payment, completion. */
+  'remedies:write': ['handler', 'manager'],
+  /** Approve a financial offer above the proposer's limit (within the approver's own limit). */
+  'remedies:approve': ['manager', 'governance'],
+  /** The actions list: everyone sees actions they or their team own; those who read complaints see all. */
+  'actions:read': ['handler', 'manager', 'staff', 'governance', 'admin'],
+  /** Record progress on an action (updates to the resident, done): staff only on actions they or their team own. */
+  'actions:update': ['handler', 'manager', 'staff'],
+  /** Letters sent on a case, and the letter templates' wording. */
+  'letters:read': ['handler', 'manager', 'governance', 'admin'],
+  /** Render and send a letter on a case (email through the outbox, or post). */
+  'letters:send': ['handler', 'manager'],
+  /** Edit the wording of the letter templates (required elements are always kept). */
+  'letter-templates:manage': ['manager', 'admin'],
+  /** The email outbox: what was sent, what is waiting, what failed; retry a failed email. */
+  'outbox:read': ['manager', 'admin'],
+  'outbox:manage': ['manager', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -13,6 +13,8 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_sessions.js';
+import * as m0003 from './migrations/0003_remedies_actions.js';
+import * as m0004 from './migrations/0004_letters_outbox.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -23,6 +25,8 @@ export type Db = Kysely<Database>;
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_sessions': m0002,
+  '0003_remedies_actions': m0003,
+  '0004_letters_outbox': m0004,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

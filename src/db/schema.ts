@@ -243,6 +243,154 @@ export interface SessionsTable {
   expires_at: Timestamp;
 }
 
+export interface RemediesTable {
+  id: Generated<string>;
+  complaint_id: string;
+  stage: number;
+  type: string;
+  description: string;
+  owner_user_id: string | null;
+  owner_team: string | null;
+  due_on: DateCol | null;
+  agreed_with_resident: boolean | null;
+  status: string;
+  source: string;
+  recorded_on: DateCol;
+  amount_pence: number | null;
+  heads: Json<{ head: string; amountPence: number; note?: string | null }[]>;
+  impact_band: string | null;
+  approval_required: Generated<boolean>;
+  approval_limit_pence: number | null;
+  approved_by: string | null;
+  approved_at: Timestamp | null;
+  approval_note: string | null;
+  offered_on: DateCol | null;
+  open_until: DateCol | null;
+  accepted_on: DateCol | null;
+  declined_on: DateCol | null;
+  decline_reason: string | null;
+  lapsed_on: DateCol | null;
+  paid_on: DateCol | null;
+  payment_method: string | null;
+  payment_reference: string | null;
+  not_offset_confirmed: boolean | null;
+  completed_on: DateCol | null;
+  completion_note: string | null;
+  cancelled_on: DateCol | null;
+  cancelled_reason: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface ActionsTable {
+  id: Generated<string>;
+  complaint_id: string;
+  stage: number | null;
+  remedy_id: string | null;
+  description: string;
+  owner_user_id: string | null;
+  owner_team: string | null;
+  contractor: string | null;
+  due_on: DateCol | null;
+  resident_update_due_on: DateCol | null;
+  resident_update_every_days: number | null;
+  last_resident_update_on: DateCol | null;
+  status: string;
+  source: string;
+  recorded_on: DateCol;
+  completed_on: DateCol | null;
+  completion_note: string | null;
+  cancelled_on: DateCol | null;
+  cancelled_reason: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface LetterTemplatesTable {
+  kind: string;
+  subject: string;
+  body: string;
+  version: Generated<number>;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface OutboxTable {
+  id: Generated<string>;
+  kind: string;
+  complaint_id: string | null;
+  letter_id: string | null;
+  to_addresses: Json<string[]>;
+  cc_addresses: Json<string[]>;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  message_id: string;
+  /** pending → sending → sent, or back to pending (retry), or failed (permanent). */
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  claimed_by: string | null;
+  last_error: string | null;
+  smtp_response: string | null;
+  sent_at: Timestamp | null;
+  failed_at: Timestamp | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface OutboxAttemptsTable {
+  id: Generated<string>;
+  outbox_id: string;
+  attempt: number;
+  worker: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  outcome: string | null;
+  smtp_code: number | null;
+  detail: string | null;
+}
+
+export interface LettersTable {
+  id: Generated<string>;
+  complaint_id: string;
+  kind: string;
+  stage: number;
+  subject: string;
+  body_text: string;
+  body_html: string;
+  blocks: Json<unknown>;
+  letterhead: Json<unknown>;
+  channel: string;
+  to_address: string;
+  cc: Json<string[]>;
+  large_print: boolean;
+  readability: Json<unknown>;
+  prompts: Json<unknown>;
+  template_version: number | null;
+  outbox_id: string | null;
+  sent_by: string | null;
+  sent_by_name: string;
+  sent_at: Timestamp;
+}
+
+export interface InboundMessagesTable {
+  message_id: string;
+  received_at: Timestamp;
+  from_address: string | null;
+  subject: string | null;
+  complaint_id: string | null;
+  contact_id: string | null;
+  correspondence_id: string | null;
+  attachments: Generated<number>;
+  status: string;
+}
+
 export interface Database {
   sessions: SessionsTable;
   settings: SettingsTable;
@@ -261,6 +409,13 @@ export interface Database {
   correspondence: CorrespondenceTable;
   attachments: AttachmentsTable;
   idempotency_keys: IdempotencyKeysTable;
+  remedies: RemediesTable;
+  actions: ActionsTable;
+  letter_templates: LetterTemplatesTable;
+  outbox: OutboxTable;
+  outbox_attempts: OutboxAttemptsTable;
+  letters: LettersTable;
+  inbound_messages: InboundMessagesTable;
 }
 
 export type ComplaintRow = Selectable<ComplaintsTable>;
@@ -269,3 +424,5 @@ export type ComplaintUpdate = Updateable<ComplaintsTable>;
 export type ResidentRow = Selectable<ResidentsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type HistoryRow = Selectable<HistoryTable>;
+export type RemedyRow = Selectable<RemediesTable>;
+export type ActionRow = Selectable<ActionsTable>;

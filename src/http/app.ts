@@ -14,6 +14,8 @@ import complaintsApi from './routes/api-complaints.js';
 import residentsApi from './routes/api-residents.js';
 import serviceRequestsApi from './routes/api-service-requests.js';
 import adminApi from './routes/api-admin.js';
+import lettersApi from './routes/api-letters.js';
+import remediesApi from './routes/api-remedies.js';
 import cookie from '@fastify/cookie';
 import { isPage, registerWeb, SESSION_COOKIE } from '../web/plugin.js';
 import pageRoutes from '../web/routes/index.js';
@@ -129,6 +131,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(residentsApi);
       await api.register(serviceRequestsApi);
       await api.register(adminApi);
+      await api.register(lettersApi);
+      await api.register(remediesApi);
       api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

@@ -31,6 +31,7 @@ import { recordHistory, type HistoryEntry } from './history.js';
 import { idempotentCreate, type Created } from './idempotency.js';
 import { ResidentService, type RepresentativeInput, type ResidentInput } from './residents.js';
 import type { SettingsService } from './settings.js';
+import type { RemedyService } from './remedies.js';
 
 export const CHANNELS = ['phone', 'email', 'letter', 'web', 'in_person', 'social_media', 'text', 'other'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -220,6 +221,8 @@ export class ComplaintService {
     private readonly db: Db,
     private readonly settings: SettingsService,
     private readonly clock: Clock = () => new Date(),
+    /** Tracks each response's remedies and outstanding actions to completion (Code 6.6, 7.3). */
+    private readonly remedies: RemedyService | null = null,
   ) {
     this.residents = new ResidentService(db, clock);
   }
@@ -659,6 +662,10 @@ export class ComplaintService {
         after: stepAfter,
       });
       stepBefore = stepAfter;
+      const e = events[i];
+      if (e.type === 'responded' && this.remedies) {
+        await this.remedies.recordFromResponse(trx, actor, row.id, e.stage, e.remedies, e.outstandingActions, { on: e.on });
+      }
     }
     const updated = await trx
       .updateTable('complaints')

@@ -1,6 +1,10 @@
 /** The application services, built once per app around one database. */
 import type { Db } from '../db/database.js';
 import { ComplaintService } from './complaints.js';
+import { InboundMailService } from './inbound.js';
+import { LetterService } from './letters.js';
+import { OutboxService } from './outbox.js';
+import { ActionService, RemedyService } from './remedies.js';
 import { ContactService, ServiceRequestService } from './service-requests.js';
 import { SessionService } from './sessions.js';
 import { SettingsService } from './settings.js';
@@ -13,11 +17,18 @@ export interface Services {
   serviceRequests: ServiceRequestService;
   contacts: ContactService;
   sessions: SessionService;
+  letters: LetterService;
+  outbox: OutboxService;
+  inbound: InboundMailService;
+  remedies: RemedyService;
+  actions: ActionService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
   const settings = new SettingsService(db);
-  const complaints = new ComplaintService(db, settings, clock);
+  const actions = new ActionService(db, clock);
+  const remedies = new RemedyService(db, clock, actions);
+  const complaints = new ComplaintService(db, settings, clock, remedies);
   return {
     settings,
     users: new UserService(db),
@@ -25,5 +36,10 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     serviceRequests: new ServiceRequestService(db, settings, complaints),
     contacts: new ContactService(db, clock),
     sessions: new SessionService(db),
+    letters: new LetterService(db, settings, complaints, clock),
+    outbox: new OutboxService(db, clock),
+    inbound: new InboundMailService(db, clock),
+    remedies,
+    actions,
   };
 }

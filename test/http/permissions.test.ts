@@ -33,6 +33,23 @@ interface Ids {
 function validBody(method: string, url: string, ids: Ids): unknown {
   const v = 1;
   const bodies: Record<string, unknown> = {
+    'POST /api/v1/complaints/:id/remedies': { type: 'apology', description: 'We apologise for the delay', dueOn: '2025-05-01' },
+    'PATCH /api/v1/remedies/:id': {},
+    'POST /api/v1/remedies/:id/approve': {},
+    'POST /api/v1/remedies/:id/offer': {},
+    'POST /api/v1/remedies/:id/accept': {},
+    'POST /api/v1/remedies/:id/decline': {},
+    'POST /api/v1/remedies/:id/pay': {},
+    'POST /api/v1/remedies/:id/complete': {},
+    'POST /api/v1/remedies/:id/cancel': {},
+    'POST /api/v1/remedies/lapse-due': {},
+    'POST /api/v1/complaints/:id/actions': { description: 'Redecorate the ceiling', dueOn: '2025-05-01', ownerTeam: 'Repairs' },
+    'PATCH /api/v1/actions/:id': {},
+    'POST /api/v1/actions/:id/updates': {},
+    'POST /api/v1/actions/:id/complete': {},
+    'POST /api/v1/actions/:id/cancel': {},
+    'POST /api/v1/actions/:id/reopen': {},
+    'PATCH /api/v1/settings/remedies': { lapseMonths: 3 },
     'POST /api/v1/complaints': NEW_COMPLAINT,
     'POST /api/v1/complaints/:id/triage': { version: v, complexity: 'straightforward', vulnerable: false, atRisk: false },
     'POST /api/v1/complaints/:id/assign': { version: v, handlerId: ids.handler, conflict: { hasConflict: false } },
@@ -64,6 +81,9 @@ function validBody(method: string, url: string, ids: Ids): unknown {
     'POST /api/v1/users': { email: `u-${crypto.randomUUID()}@test.example`, name: 'New Person', role: 'staff' },
     'POST /api/v1/users/:id/tokens': { name: 'integration' },
     'PATCH /api/v1/settings': { serviceAreas: ids.serviceAreas },
+    'POST /api/v1/complaints/:id/letters': { kind: 'stage1_acknowledgement' },
+    'POST /api/v1/complaints/:id/letters/preview': { kind: 'stage1_acknowledgement' },
+    'POST /api/v1/outbox/:id/retry': {},
   };
   const key = `${method} ${url}`;
   if (method === 'POST' || method === 'PATCH') {

@@ -8,6 +8,7 @@ import { actorCan } from '../../services/actor.js';
 import { CHANNELS } from '../../services/complaints.js';
 import { InvalidInput, NotFound, VersionConflict } from '../../services/errors.js';
 import { formBody, pageContext } from './common.js';
+import { describeRemedyHistory, REMEDY_TIMELINE_LABELS } from './remedies.js';
 import { ACTION_ROWS, POINT_ROWS, REMEDY_ROWS, STEPS, availableSteps, formFieldFor, FormProblem, isStep, toCommand, type Step } from './complaint-forms.js';
 
 const idParams = z.object({ id: z.string().regex(/^[0-9a-f-]{36}$/i) });
@@ -136,8 +137,12 @@ const complaintPages: FastifyPluginAsync = async (app) => {
     const names = await users.names();
     const resident = complaint.residentId && actorCan(actor, 'residents:read') ? await complaints.residents.essentials(actor, complaint.residentId) : null;
     const timeline = history
-      .filter((h) => ACTION_LABELS[h.action])
-      .map((h) => ({ label: ACTION_LABELS[h.action], by: h.actor.name, at: h.at, text: describe(h, names) }))
+      .filter((h) => ACTION_LABELS[h.action] || REMEDY_TIMELINE_LABELS[h.action])
+      .map((h) =>
+        ACTION_LABELS[h.action]
+          ? { label: ACTION_LABELS[h.action], by: h.actor.name, at: h.at, text: describe(h, names) }
+          : { label: REMEDY_TIMELINE_LABELS[h.action], by: h.actor.name, at: h.at, text: describeRemedyHistory(h) },
+      )
       .reverse();
     return { complaint, state, timeline, notes, messages, attachments, resident, names, steps: actorCan(actor, 'complaints:handle') ? availableSteps(state) : [] };
   }

@@ -9,6 +9,7 @@ import complaintPages from './complaint.js';
 import intake from './intake.js';
 import residentsPages from './residents.js';
 import search from './search.js';
+import remedyPages from './remedies.js';
 
 const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null }> = async (app, opts) => {
   // Before auth: it adds the "Sign in with …" button to the sign-in page when single sign-on is configured.
@@ -20,6 +21,7 @@ const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | nu
   await app.register(intake);
   await app.register(residentsPages);
   await app.register(search);
+  await app.register(remedyPages);
 };
 
 export default pages;
