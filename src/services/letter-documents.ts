@@ -43,10 +43,18 @@ const FONT_CANDIDATES = [
 ];
 
 let fontCache: { regular: Buffer; bold: Buffer } | null | undefined;
+let fontCandidates = FONT_CANDIDATES;
+
+/** Which fonts to try (tests use it to check the standard-font fallback); null restores the default. */
+export function useLetterFonts(candidates: string[][] | null): void {
+  fontCandidates = candidates ?? FONT_CANDIDATES;
+  fontCache = undefined;
+}
+
 function systemFonts(): { regular: Buffer; bold: Buffer } | null {
   if (fontCache !== undefined) return fontCache;
   fontCache = null;
-  for (const [r, b] of FONT_CANDIDATES) {
+  for (const [r, b] of fontCandidates) {
     try {
       fontCache = { regular: fs.readFileSync(r), bold: fs.readFileSync(b) };
       break;
@@ -58,8 +66,11 @@ function systemFonts(): { regular: Buffer; bold: Buffer } | null {
 }
 
 /** Helvetica (the fallback) has only Windows-1252 characters: replace the rest rather than print nothing. */
+const NO_DECOMPOSITION: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', Ŀ: 'L', ŀ: 'l', Œ: 'OE', œ: 'oe', ẞ: 'SS', ı: 'i' };
 function forStandardFont(s: string): string {
-  return s.normalize('NFC').replace(/[^\u0000-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, (c) => c.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^\u0000-\u00ff]/g, '?'));
+  return s
+    .normalize('NFC')
+    .replace(/[^\u0000-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, (c) => NO_DECOMPOSITION[c] ?? c.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^\u0000-\u00ff]/g, '?'));
 }
 
 export function letterPdf(input: LetterDocumentInput): Promise<Buffer> {
@@ -179,7 +190,11 @@ export function letterPdf(input: LetterDocumentInput): Promise<Buffer> {
     doc.switchToPage(range.start + i);
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
-    doc.font('body').fontSize(largePrint ? 16 : 8.5).fillColor(grey).text(`${T(footerText(lh))} · Page ${i + 1} of ${range.count}`, margin, doc.page.height - (largePrint ? 48 : 40), { width, align: 'center', lineBreak: false });
+    doc.font('body').fontSize(largePrint ? 16 : 8.5).fillColor(grey);
+    const page = ` · Page ${i + 1} of ${range.count}`;
+    let footer = `${T(footerText(lh))}${page}`;
+    if (doc.widthOfString(footer) > width) footer = `Our reference ${lh.reference}${page}`;
+    doc.text(footer, margin, doc.page.height - (largePrint ? 48 : 40), { width, align: 'center', lineBreak: false });
     doc.page.margins.bottom = bottom;
   }
   doc.end();

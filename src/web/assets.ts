@@ -32,7 +32,8 @@ const APP_CSS = `
 .app-header__inner { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 10px; padding: 12px 0; }
 .app-header__name { color: #fff; font-weight: 700; font-size: 1.25rem; text-decoration: none; }
 .app-header__name:link, .app-header__name:visited { color: #fff; }
-.app-header__name:focus { color: #0b0c0c; }
+/* GOV.UK's focus style (yellow, black text, thick underline): black text alone on the brand colour was hard to read. */
+.app-header__name:focus { outline: 3px solid transparent; color: #0b0c0c; background-color: #ffdd00; box-shadow: 0 -2px #ffdd00, 0 4px #0b0c0c; text-decoration: none; }
 .app-header__logo { max-height: 40px; vertical-align: middle; margin-right: 10px; }
 .app-header__user { color: #fff; margin: 0; }
 .app-header__user .govuk-link:link, .app-header__user .govuk-link:visited { color: #fff; }
@@ -44,21 +45,32 @@ const APP_CSS = `
 .app-alerts--info { border-left-color: var(--app-brand, #1d5c4d); background: #f3f2f1; }
 .app-due--overdue { color: #942514; font-weight: 700; }
 .app-table-scroll { overflow-x: auto; }
+.app-letter-text { white-space: pre-wrap; }
 .app-counts { display: flex; flex-wrap: wrap; gap: 10px 25px; padding: 0; list-style: none; }
 .app-counts li { margin: 0; }
 .app-filters { background: #f3f2f1; padding: 15px 15px 0; margin-bottom: 25px; }
 .app-filters .govuk-form-group { margin-bottom: 15px; }
 .app-filters__row { display: flex; flex-wrap: wrap; gap: 0 20px; align-items: flex-end; }
 .app-filters__row > * { flex: 1 1 180px; min-width: 0; }
-.app-filters select { width: 100%; }
+/* GOV.UK selects have a min-width of 11.5em; in 180px filter columns (200% zoom) they overlapped each other. */
+.app-filters select { width: 100%; min-width: 0; }
+/* A secondary button is grey like the filter panel, which hid its edges: give it a white face there. */
+.app-filters .govuk-button--secondary { background-color: #fff; }
+.app-filters .govuk-button--secondary:hover { background-color: #dbdad9; }
 /* On small screens each table row becomes a card with labelled cells. */
 @media (max-width: 40.0525em) {
   .app-responsive-table caption { display: block; }
-  .app-responsive-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  /* Visually hidden; display:block because overflow does nothing on a table-header-group, so its
+     sort buttons still stuck out to the right and the page scrolled sideways. */
+  .app-responsive-table thead { display: block; position: absolute; width: 1px; height: 1px; margin: 0; padding: 0; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; border: 0; }
   .app-responsive-table, .app-responsive-table tbody, .app-responsive-table tr, .app-responsive-table td { display: block; width: 100%; }
   .app-responsive-table tr { border-bottom: 1px solid #b1b4b6; padding: 10px 0; }
   .app-responsive-table td { border: 0; padding: 2px 0; }
   .app-responsive-table td[data-label]::before { content: attr(data-label); display: block; font-weight: 700; }
+}
+/* Reflow (WCAG 1.4.10): on narrow screens and at high zoom a long word may break rather than push a table wider than the page. */
+@media (max-width: 40.0525em) {
+  .govuk-table__header, .govuk-table__cell { overflow-wrap: anywhere; }
 }
 .app-inline-form { display: inline; }
 .app-summary-key { width: 40%; }

@@ -62,6 +62,19 @@ const EXPECTED: [string, string, string][] = [
   ['POST', '/api/v1/users/:id/tokens', 'users:manage'],
   ['GET', '/api/v1/settings', 'settings:read'],
   ['PATCH', '/api/v1/settings', 'settings:manage'],
+  ['GET', '/api/v1/letter-templates', 'letters:read'],
+  ['GET', '/api/v1/letter-templates/:kind', 'letters:read'],
+  ['PUT', '/api/v1/letter-templates/:kind', 'letter-templates:manage'],
+  ['DELETE', '/api/v1/letter-templates/:kind', 'letter-templates:manage'],
+  ['GET', '/api/v1/complaints/:id/letters', 'letters:read'],
+  ['POST', '/api/v1/complaints/:id/letters', 'letters:send'],
+  ['POST', '/api/v1/complaints/:id/letters/preview', 'letters:send'],
+  ['GET', '/api/v1/complaints/:id/letters/:letterId', 'letters:read'],
+  ['GET', '/api/v1/complaints/:id/letters/:letterId.docx', 'letters:read'],
+  ['GET', '/api/v1/complaints/:id/letters/:letterId.pdf', 'letters:read'],
+  ['GET', '/api/v1/outbox', 'outbox:read'],
+  ['GET', '/api/v1/outbox/:id', 'outbox:read'],
+  ['POST', '/api/v1/outbox/:id/retry', 'outbox:manage'],
 ];
 
 /** The only routes anyone may call without signing in (POST /api/v1/tokens exchanges a password for a token). */

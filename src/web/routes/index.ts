@@ -9,10 +9,11 @@ import complaintPages from './complaint.js';
 import intake from './intake.js';
 import residentsPages from './residents.js';
 import search from './search.js';
+import letterPages from './letters.js';
 import remedyPages from './remedies.js';
 
 const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null }> = async (app, opts) => {
-  // Before auth: it adds the "Sign in with …" button to the sign-in page when single sign-on is configured.
+  // Single sign-on routes exist only when it is configured.
   await app.register(sso, opts);
   await app.register(auth, opts);
   await app.register(work);
@@ -21,6 +22,7 @@ const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | nu
   await app.register(intake);
   await app.register(residentsPages);
   await app.register(search);
+  await app.register(letterPages);
   await app.register(remedyPages);
 };
 
