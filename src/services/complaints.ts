@@ -669,7 +669,7 @@ export class ComplaintService {
     }
     const updated = await trx
       .updateTable('complaints')
-      .set({ ...projection(after), version: row.version + 1, updated_at: this.clock() })
+      .set({ ...projection(after), ...(after.triage?.vulnerable ? { vulnerable: true } : {}), version: row.version + 1, updated_at: this.clock() })
       .where('id', '=', row.id)
       .where('version', '=', row.version)
       .returningAll()

@@ -188,6 +188,8 @@ export function formFieldFor(step: Step, field: string | undefined): string {
   if (!field) return 'form';
   const m = /^definition\.points\.(\d+)\.(summary|landlordResponsible|responsibilityNote)$/.exec(field);
   if (m) return `point-${m[1]}-${m[2] === 'summary' ? 'summary' : m[2] === 'landlordResponsible' ? 'responsible' : 'note'}`;
+  // A refusal about the handler on any other step points at the form: the field is not on it.
+  if (field === 'handlerId' && step !== 'assign') return 'form';
   const map: Record<string, string> = {
     'definition.understanding': 'understanding',
     'definition.outcomesSought': 'outcomesSought',

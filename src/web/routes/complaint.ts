@@ -82,6 +82,10 @@ const ACTION_LABELS: Record<string, string> = {
   attachment_added: 'File attached',
 };
 
+function plural(n: number, one: string, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function describe(item: any, names: Map<string, string>): string {
   const e = item.event ?? {};
   switch (item.action) {
@@ -92,7 +96,7 @@ function describe(item: any, names: Map<string, string>): string {
     case 'triaged':
       return `${e.complexity === 'complex' ? 'Complex' : 'Straightforward'}; vulnerable: ${e.vulnerable ? 'yes' : 'no'}; at risk: ${e.atRisk ? 'yes' : 'no'}.`;
     case 'acknowledged':
-      return `Stage ${e.stage} acknowledged on ${formatLongDate(e.on)} with ${e.definition?.points?.length ?? 0} points to answer. Response due ${formatLongDate(e.responseDueTold)}.`;
+      return `Stage ${e.stage} acknowledged on ${formatLongDate(e.on)} with ${plural(e.definition?.points?.length ?? 0, 'point')} to answer. Response due ${formatLongDate(e.responseDueTold)}.`;
     case 'extended':
       return `New date ${formatLongDate(e.newDue)} (was ${formatLongDate(e.previousDue)}). Reason: ${e.reason}. Resident told on ${formatLongDate(e.residentToldOn)} with the Ombudsman’s details.${e.beyondCap ? ` Beyond the cap: ${e.goodReason}.` : ''}${e.toldLate ? ' Told after the date in force had passed.' : ''}`;
     case 'update_interval_agreed':
@@ -102,7 +106,7 @@ function describe(item: any, names: Map<string, string>): string {
     case 'point_added':
       return `${e.point?.id}: ${e.point?.summary}`;
     case 'responded':
-      return `Stage ${e.stage} response on ${formatLongDate(e.on)}: ${String(e.outcome).replace(/_/g, ' ')}. ${e.remedies?.length ?? 0} remedies, ${e.outstandingActions?.length ?? 0} outstanding actions.`;
+      return `Stage ${e.stage} response on ${formatLongDate(e.on)}: ${String(e.outcome).replace(/_/g, ' ')}. ${plural(e.remedies?.length ?? 0, 'remedy', 'remedies')}, ${plural(e.outstandingActions?.length ?? 0, 'outstanding action')}.`;
     case 'escalation_requested':
       return e.reason ? `Reason given: ${e.reason}` : 'No reason needed or given.';
     case 'refused':
