@@ -4,6 +4,7 @@ import multipart from '@fastify/multipart';
 import { z } from 'zod';
 import { londonDateOf, formatLongDate } from '../../core/dates.js';
 import { REMEDY_TYPES, RuleViolation } from '../../core/lifecycle.js';
+import { REMEDY_TYPE_LABELS } from '../../core/remedies.js';
 import { actorCan } from '../../services/actor.js';
 import { CHANNELS } from '../../services/complaints.js';
 import { InvalidInput, NotFound, VersionConflict } from '../../services/errors.js';
@@ -48,16 +49,7 @@ export const CHANNEL_LABELS: Record<string, string> = {
   other: 'Other',
 };
 
-export const REMEDY_LABELS: Record<string, string> = {
-  apology: 'Apology',
-  acknowledgement_of_fault: 'Acknowledging what went wrong',
-  explanation: 'Explanation, help or reasons',
-  action_on_delay: 'Action on delay',
-  reconsidered_decision: 'Reconsidered or changed decision',
-  amended_record: 'Amended record or correction',
-  financial: 'Financial remedy',
-  policy_change: 'Change of policy, procedure or practice',
-};
+export const REMEDY_LABELS: Record<string, string> = REMEDY_TYPE_LABELS;
 
 const ACTION_LABELS: Record<string, string> = {
   received: 'Complaint received',
