@@ -461,10 +461,6 @@ export function currentStage(state: ComplaintState): StageState {
   return state.stages[state.stage] ?? state.stages[1];
 }
 
-export function isOpen(state: ComplaintState): boolean {
-  return state.status === 'awaiting_acknowledgement' || state.status === 'investigating' || state.status === 'responded';
-}
-
 /** The next thing due on the case and its date, for worklists. */
 export function nextDue(state: ComplaintState): { kind: DueKind; date: LocalDate } | null {
   const s = currentStage(state);

@@ -139,7 +139,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   );
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
 
-  await registerWeb(app, { secureCookies: opts.secureCookies ?? false });
+  await registerWeb(app);
   await app.register(pageRoutes, { secureCookies: opts.secureCookies ?? false, oidc: opts.oidc ?? null });
 
   return app;

@@ -10,10 +10,6 @@ export interface Actor {
 
 export const SYSTEM_ACTOR: Actor = { id: null, name: 'Putright (automatic)', role: 'system' };
 
-export function actorLabel(a: Actor): string {
-  return a.name;
-}
-
 export function requirePermission(actor: Actor, permission: Permission): void {
   if (actor.role === 'system') return;
   if (actor.role === 'resident' || !can(actor.role, permission)) throw new Forbidden();

@@ -632,25 +632,26 @@ export class ComplaintService {
     return this.db.transaction().execute(async (trx) => {
       const row = await this.getRow(id, trx, true);
       if (row.version !== version) throw new VersionConflict('The complaint', row.version);
-      const before = await this.loadState(trx, id, calendar);
-      const events = decide(before, cmd, {
+      const prior = await this.events(trx, id);
+      const events = decide(project(prior, calendar), cmd, {
         calendar,
         now: this.clock(),
         actorId: actor.id ?? 'system',
         exclusionGrounds: settings.exclusionGrounds.map((g) => g.key),
       });
-      return this.applyEvents(trx, actor, row, before, events, calendar);
+      return this.applyEvents(trx, actor, row, prior, events, calendar);
     });
   }
 
-  private async applyEvents(trx: Db, actor: Actor, row: ComplaintRow, before: ComplaintState, events: LifecycleEventData[], calendar: WorkingDayCalendar) {
+  /** Record new events after the case's prior ones (read once by the caller, in this transaction). */
+  private async applyEvents(trx: Db, actor: Actor, row: ComplaintRow, prior: LifecycleEvent[], events: LifecycleEventData[], calendar: WorkingDayCalendar) {
     const at = this.clock().toISOString();
-    const all = [...(await this.events(trx, row.id)), ...events.map((e) => ({ ...e, actorId: actor.id, at }))];
+    const all = [...prior, ...events.map((e) => ({ ...e, actorId: actor.id, at }))];
     const after = project(all, calendar);
-    let stepBefore = summary(before);
+    let stepBefore = summary(project(prior, calendar));
     for (let i = 0; i < events.length; i++) {
-      const partial = project(all.slice(0, all.length - events.length + i + 1), calendar);
-      const stepAfter = summary(partial);
+      const last = i === events.length - 1;
+      const stepAfter = summary(last ? after : project(all.slice(0, prior.length + i + 1), calendar));
       await this.record(trx, actor, {
         complaintId: row.id,
         residentId: row.resident_id,
@@ -748,8 +749,7 @@ export class ComplaintService {
       [b, a],
     ] as const) {
       const current = await this.getRow(x.id, trx, true);
-      const st = await this.loadState(trx, x.id, calendar);
-      await this.applyEvents(trx, actor, current, st, [{ type: 'linked', otherComplaintId: y.id, relation }], calendar);
+      await this.applyEvents(trx, actor, current, await this.events(trx, x.id), [{ type: 'linked', otherComplaintId: y.id, relation }], calendar);
     }
   }
 

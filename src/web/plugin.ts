@@ -5,7 +5,6 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import type { ZodError } from 'zod';
 import { assets } from './assets.js';
 import { createViews } from './render.js';
 import { can } from '../core/permissions.js';
@@ -28,20 +27,6 @@ export interface FormErrors {
   fields: Record<string, { text: string }>;
 }
 
-/** Turn a zod error into GOV.UK error summary items and per-field messages. */
-export function formErrors(err: ZodError, messages: Record<string, string> = {}): FormErrors {
-  const fields: Record<string, { text: string }> = {};
-  const errorList: { text: string; href: string }[] = [];
-  for (const issue of err.issues) {
-    const key = issue.path.join('.') || 'form';
-    if (fields[key]) continue;
-    const text = messages[key] ?? issue.message;
-    fields[key] = { text };
-    errorList.push({ text, href: `#${key.replace(/\./g, '-')}` });
-  }
-  return { errorList, fields };
-}
-
 export function singleError(field: string, text: string): FormErrors {
   return { errorList: [{ text, href: `#${field.replace(/\./g, '-')}` }], fields: { [field]: { text } } };
 }
@@ -51,7 +36,7 @@ export function isPage(req: FastifyRequest): boolean {
   return !p.startsWith('/api/') && !p.startsWith('/assets/') && p !== '/health';
 }
 
-export async function registerWeb(app: FastifyInstance, opts: { secureCookies: boolean }) {
+export async function registerWeb(app: FastifyInstance) {
   const views = createViews();
   await app.register(formbody, { bodyLimit: 1_048_576 });
 
@@ -114,8 +99,6 @@ export async function registerWeb(app: FastifyInstance, opts: { secureCookies: b
       return reply.view('error.njk', { __settings: s, title: 'This form has expired', message: 'For your security the form could not be sent. Go back, reload the page and try again.' }, 403);
     }
   });
-
-  return { secureCookies: opts.secureCookies };
 }
 
 export function setSessionCookie(reply: FastifyReply, id: string, secure: boolean) {
