@@ -320,6 +320,29 @@ export async function chooserMatches(app: FastifyInstance, actor: Actor, v: Valu
   return matches;
 }
 
+/** A resident named in the query (`?residentId=`) starts the form with that resident chosen. */
+async function preselectedResident(app: FastifyInstance, actor: Actor, q: Record<string, unknown>, v: Values): Promise<ResidentMatch[]> {
+  if (!isUuid(q.residentId)) return [];
+  v.residentMode = 'existing';
+  v.residentId = q.residentId;
+  return chooserMatches(app, actor, v);
+}
+
+/**
+ * The "Find resident" button: search, keep everything typed so far, and choose the resident when
+ * exactly one matches. Returns null when the form was submitted for real.
+ */
+async function findResidentStep(app: FastifyInstance, actor: Actor, v: Values): Promise<{ problems: Problems | null; matches: ResidentMatch[] } | null> {
+  const mode = str(v, 'residentMode');
+  if (v.action !== 'find' || !(mode === 'existing' || mode === '')) return null;
+  v.residentMode = 'existing';
+  const p = new Problems();
+  if (!str(v, 'residentQuery')) p.add('residentQuery', 'Enter a name, reference or postcode to find the resident');
+  const matches = await chooserMatches(app, actor, v);
+  if (matches.length === 1 && !isUuid(v.residentId)) v.residentId = matches[0].id;
+  return { problems: p.any ? p : null, matches };
+}
+
 /**
  * Show an error from a service (InvalidInput with its field, a RuleViolation, a refusal) against
  * the form's fields. Returns false for anything else, which the caller rethrows.
@@ -385,12 +408,7 @@ const intake: FastifyPluginAsync = async (app) => {
   app.get('/complaints/new', { config: { access: 'complaints:log' }, schema: { hide: true } }, async (req, reply) => {
     const q = (req.query ?? {}) as Record<string, unknown>;
     const v: Values = nowValues(complaints.now());
-    let matches: ResidentMatch[] = [];
-    if (isUuid(q.residentId)) {
-      v.residentMode = 'existing';
-      v.residentId = q.residentId;
-      matches = await chooserMatches(app, req.actor!, v);
-    }
+    const matches = await preselectedResident(app, req.actor!, q, v);
     const logged = typeof q.logged === 'string' && /^CMP-\d{1,12}$/.test(q.logged) ? q.logged : null;
     return complaintForm(req, reply, v, null, matches, false, 200, { logged });
   });
@@ -400,15 +418,8 @@ const intake: FastifyPluginAsync = async (app) => {
     const v = formValues(req);
     const mode = str(v, 'residentMode');
 
-    // "Find resident": search and show the form again, keeping everything typed so far.
-    if (v.action === 'find' && (mode === 'existing' || mode === '')) {
-      v.residentMode = 'existing';
-      const p = new Problems();
-      if (!str(v, 'residentQuery')) p.add('residentQuery', 'Enter a name, reference or postcode to find the resident');
-      const matches = await chooserMatches(app, actor, v);
-      if (matches.length === 1 && !isUuid(v.residentId)) v.residentId = matches[0].id;
-      return complaintForm(req, reply, v, p.any ? p : null, matches, !p.any, p.any ? 400 : 200);
-    }
+    const found = await findResidentStep(app, actor, v);
+    if (found) return complaintForm(req, reply, v, found.problems, found.matches, !found.problems, found.problems ? 400 : 200);
 
     const p = new Problems();
     const matches = mode === 'existing' ? await chooserMatches(app, actor, v) : [];
@@ -503,12 +514,7 @@ const intake: FastifyPluginAsync = async (app) => {
   app.get('/service-requests/new', { config: { access: 'service-requests:write' }, schema: { hide: true } }, async (req, reply) => {
     const q = (req.query ?? {}) as Record<string, unknown>;
     const v: Values = {};
-    let matches: ResidentMatch[] = [];
-    if (isUuid(q.residentId)) {
-      v.residentMode = 'existing';
-      v.residentId = q.residentId;
-      matches = await chooserMatches(app, req.actor!, v);
-    }
+    const matches = await preselectedResident(app, req.actor!, q, v);
     return requestForm(req, reply, v, null, matches, false);
   });
 
@@ -516,14 +522,8 @@ const intake: FastifyPluginAsync = async (app) => {
     const actor = req.actor!;
     const v = formValues(req);
     const mode = str(v, 'residentMode');
-    if (v.action === 'find' && (mode === 'existing' || mode === '')) {
-      v.residentMode = 'existing';
-      const p = new Problems();
-      if (!str(v, 'residentQuery')) p.add('residentQuery', 'Enter a name, reference or postcode to find the resident');
-      const matches = await chooserMatches(app, actor, v);
-      if (matches.length === 1 && !isUuid(v.residentId)) v.residentId = matches[0].id;
-      return requestForm(req, reply, v, p.any ? p : null, matches, !p.any, p.any ? 400 : 200);
-    }
+    const found = await findResidentStep(app, actor, v);
+    if (found) return requestForm(req, reply, v, found.problems, found.matches, !found.problems, found.problems ? 400 : 200);
     const p = new Problems();
     const matches = mode === 'existing' ? await chooserMatches(app, actor, v) : [];
     const who = readResidentChoice(v, p, { allowAnonymous: false, matches: matches.length });
