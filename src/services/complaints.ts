@@ -33,6 +33,9 @@ import { ResidentService, type RepresentativeInput, type ResidentInput } from '.
 import type { SettingsService } from './settings.js';
 import type { RemedyService } from './remedies.js';
 
+/** The earliest receipt the product accepts (the calendar and the Code's timescales mean nothing before it). */
+const EARLIEST_RECEIPT = Date.UTC(2000, 0, 1);
+
 export const CHANNELS = ['phone', 'email', 'letter', 'web', 'in_person', 'social_media', 'text', 'other'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -243,6 +246,7 @@ export class ComplaintService {
     const now = this.clock();
     const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
     if (receivedAt.getTime() > now.getTime() + 60_000) throw new InvalidInput('The date and time received cannot be in the future.', 'receivedAt');
+    if (receivedAt.getTime() < EARLIEST_RECEIPT) throw new InvalidInput('The date and time received cannot be before 1 January 2000.', 'receivedAt');
     const receivedLondon = londonDateOf(receivedAt);
     if (input.issueArose && input.issueArose > receivedLondon) throw new InvalidInput('The date the issue arose cannot be after the complaint was received.', 'issueArose');
     if (input.serviceArea && !settings.serviceAreas.includes(input.serviceArea)) {

@@ -38,6 +38,16 @@ forEachBackend('the case record', (backend) => {
     assert.equal(stale.status, 409);
   });
 
+  test('a receipt before 2000 or in the future is refused, naming the field, and nothing is created', async () => {
+    const before = (await t.call('GET', '/api/v1/complaints?limit=200')).body.items.length;
+    for (const receivedAt of ['0001-01-01T00:00:00Z', '1999-12-31T23:59:59Z', '2099-01-01T00:00:00Z']) {
+      const r = await t.call('POST', '/api/v1/complaints', { body: { channel: 'phone', description: 'Old', receivedAt, resident: { givenName: 'Ann', familyName: 'Old', postcode: 'B1 1AA' } } });
+      assert.equal(r.status, 422, `${receivedAt}: ${JSON.stringify(r.body)}`);
+      assert.match(JSON.stringify(r.body), /receivedAt/);
+    }
+    assert.equal((await t.call('GET', '/api/v1/complaints?limit=200')).body.items.length, before);
+  });
+
   test('vulnerabilities, adjustments and restrictions with review dates; complaints flagged vulnerable', async () => {
     const id = complaint.residentId;
     const need = await t.call('POST', `/api/v1/residents/${id}/needs`, { body: { kind: 'vulnerability', description: 'Asthma made worse by damp', disclosedOn: '2025-04-10', reviewOn: '2025-10-10' } });
