@@ -73,6 +73,9 @@ const APP_CSS = `
   .govuk-table__header, .govuk-table__cell { overflow-wrap: anywhere; }
 }
 .app-inline-form { display: inline; }
+/* The case page's contents: a row of links under the heading, so on a phone the actions (which come after the details) are one tap away. */
+.app-case-contents__list { display: flex; flex-wrap: wrap; gap: 0 20px; margin-bottom: 20px; }
+.app-case-contents__list li { margin-bottom: 5px; }
 .app-summary-key { width: 40%; }
 .app-footer { background: #f3f2f1; border-top: 1px solid #b1b4b6; padding: 25px 0; }
 .govuk-template, body, button, input, select, textarea { font-family: arial, sans-serif; }
