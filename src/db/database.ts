@@ -131,6 +131,9 @@ export function openPostgres(url: string, poolSize = 10): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
   // An idle client losing its server (a restart) must not crash the process.
   pool.on('error', () => {});
+  // A client checked out (inside a transaction) when the server goes away emits 'error' too: without
+  // a listener that would crash the process. Its query fails instead (answered 503), and the pool drops it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
