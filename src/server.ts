@@ -33,7 +33,8 @@ async function main() {
   await migrate(database.db);
   log.info({ database: database.kind, dataDir: config.database.kind === 'pglite' ? config.database.dataDir : undefined }, 'database ready');
 
-  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, oidc: config.oidc });
+  // In production the service is behind TLS: session cookies are Secure (HSTS is sent on https requests).
+  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, oidc: config.oidc, secureCookies: config.env === 'production' });
   const generated = await app.services.users.ensureAdmin(config.bootstrapAdmin.email, config.bootstrapAdmin.password);
   if (generated) {
     // Shown once, on the console only, so the first administrator can sign in.
