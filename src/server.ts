@@ -5,6 +5,8 @@ import { DataDirectoryLocked, migrate, openEmbedded, openPostgres, type Database
 import { buildApp, logSerializers } from './http/app.js';
 import { fileMailer, OutboxWorker, smtpMailer } from './services/outbox.js';
 import { startInboundSmtp } from './services/inbound.js';
+import { RetentionSweeper } from './services/data-protection/retention.js';
+import { SYSTEM_ACTOR } from './services/actor.js';
 
 async function main() {
   let config;
@@ -31,7 +33,8 @@ async function main() {
   await migrate(database.db);
   log.info({ database: database.kind, dataDir: config.database.kind === 'pglite' ? config.database.dataDir : undefined }, 'database ready');
 
-  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, oidc: config.oidc });
+  // In production the service is behind TLS: session cookies are Secure (HSTS is sent on https requests).
+  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, oidc: config.oidc, secureCookies: config.env === 'production' });
   const generated = await app.services.users.ensureAdmin(config.bootstrapAdmin.email, config.bootstrapAdmin.password);
   if (generated) {
     // Shown once, on the console only, so the first administrator can sign in.
@@ -58,6 +61,9 @@ async function main() {
   // Inbound email: replies filed on their case by the reference in the subject.
   const inbound = config.inboundSmtp ? await startInboundSmtp(app.services.inbound, { ...config.inboundSmtp, log }) : null;
   if (inbound) log.info({ host: config.inboundSmtp!.host, port: inbound.port }, 'inbound email: SMTP endpoint listening');
+  // Retention: every instance sweeps; complaints are claimed with SKIP LOCKED so none is done twice.
+  const retention = config.retentionSweepMinutes > 0 ? new RetentionSweeper(app.services.retention, { ...SYSTEM_ACTOR, name: 'Putright (retention schedule)' }, { intervalMs: config.retentionSweepMinutes * 60_000, log }) : null;
+  retention?.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -67,7 +73,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try {
-      await Promise.all([app.close(), outbox.stop(), inbound?.close()]);
+      await Promise.all([app.close(), outbox.stop(), inbound?.close(), retention?.stop()]);
       mailer.close();
       await database.close();
       log.info('stopped');

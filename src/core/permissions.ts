@@ -44,6 +44,14 @@ export const PERMISSIONS = {
   /** The email outbox: what was sent, what is waiting, what failed; retry a failed email. */
   'outbox:read': ['manager', 'admin'],
   'outbox:manage': ['manager', 'admin'],
+  /** dataprot (#8): produce and download a subject access export of everything held about a person. */
+  'subject-access:manage': ['manager', 'admin'],
+  /** dataprot (#8): the retention period, the dry-run report and a manual anonymisation run. */
+  'retention:manage': ['admin'],
+  /** dataprot (#8): put a complaint on hold from anonymisation (case under dispute), or lift the hold. */
+  'retention:hold': ['manager', 'admin'],
+  /** dataprot (#8): review who opened restricted notes, resident records and exports. */
+  'access-audit:read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -15,6 +15,7 @@ import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_sessions.js';
 import * as m0003 from './migrations/0003_remedies_actions.js';
 import * as m0004 from './migrations/0004_letters_outbox.js';
+import * as m0009 from './migrations/0009_data_protection.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0002_sessions': m0002,
   '0003_remedies_actions': m0003,
   '0004_letters_outbox': m0004,
+  '0009_data_protection': m0009,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -129,6 +131,9 @@ export function openPostgres(url: string, poolSize = 10): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
   // An idle client losing its server (a restart) must not crash the process.
   pool.on('error', () => {});
+  // A client checked out (inside a transaction) when the server goes away emits 'error' too: without
+  // a listener that would crash the process. Its query fails instead (answered 503), and the pool drops it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

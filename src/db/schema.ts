@@ -416,6 +416,12 @@ export interface Database {
   outbox_attempts: OutboxAttemptsTable;
   letters: LettersTable;
   inbound_messages: InboundMessagesTable;
+  // dataprot (#8): access audit, subject access, retention
+  access_audit: AccessAuditTable;
+  subject_access_requests: SubjectAccessRequestsTable;
+  retention_holds: RetentionHoldsTable;
+  retention_runs: RetentionRunsTable;
+  anonymised_complaints: AnonymisedComplaintsTable;
 }
 
 export type ComplaintRow = Selectable<ComplaintsTable>;
@@ -426,3 +432,66 @@ export type UserRow = Selectable<UsersTable>;
 export type HistoryRow = Selectable<HistoryTable>;
 export type RemedyRow = Selectable<RemediesTable>;
 export type ActionRow = Selectable<ActionsTable>;
+
+// dataprot (#8): access audit, subject access, retention
+export interface AccessAuditTable {
+  id: Generated<string>;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_label: string;
+  actor_role: string;
+  action: string;
+  resident_id: string | null;
+  complaint_id: string | null;
+  entity_id: string | null;
+  detail: string | null;
+}
+
+export interface SubjectAccessRequestsTable {
+  id: Generated<string>;
+  resident_id: string;
+  requested_by: string | null;
+  requested_by_name: string;
+  received_on: DateCol | null;
+  created_at: Timestamp;
+  duration_ms: number;
+  size_bytes: number;
+  files: number;
+  complaints: number;
+  sha256: string;
+}
+
+export interface RetentionHoldsTable {
+  complaint_id: string;
+  reason: string;
+  placed_by: string | null;
+  placed_by_name: string;
+  placed_at: Timestamp;
+}
+
+export interface RetentionRunsTable {
+  id: Generated<string>;
+  seq: Generated<string>;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  dry_run: boolean;
+  trigger: string;
+  triggered_by: string | null;
+  triggered_by_name: string;
+  instance: string;
+  retention_years: number;
+  cutoff: DateCol;
+  eligible: Generated<number>;
+  anonymised: Generated<number>;
+  held: Generated<number>;
+  skipped: Generated<number>;
+  residents_anonymised: Generated<number>;
+  references: Json<string[]>;
+  error: string | null;
+}
+
+export interface AnonymisedComplaintsTable {
+  complaint_id: string;
+  run_id: string | null;
+  anonymised_at: Timestamp;
+}

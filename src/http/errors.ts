@@ -48,6 +48,10 @@ export function toErrorPayload(err: any): ErrorPayload {
   }
   // A unique constraint (e.g. a resident reference already in use, or two requests racing).
   if (err?.code === '23505') return { status: 409, body: { error: 'conflict', message: 'That would duplicate a record that already exists, for example a reference already in use.' } };
+  // SQLSTATE class 53 (insufficient resources: disk full, out of memory): the transaction was rolled back.
+  if (typeof err?.code === 'string' && /^53[0-9A-Z]{3}$/.test(err.code)) {
+    return { status: 507, body: { error: 'storage_full', message: 'The server could not store this: its storage is full or out of resources. Nothing was saved; tell your administrator.' } };
+  }
   if (isDatabaseUnavailable(err)) return { status: 503, body: { error: 'unavailable', message: 'The database is not available just now. Nothing was changed; please try again shortly.' } };
   const fe = err as FastifyError;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -9,6 +9,9 @@ import { ContactService, ServiceRequestService } from './service-requests.js';
 import { SessionService } from './sessions.js';
 import { SettingsService } from './settings.js';
 import { UserService } from './users.js';
+import { AccessAuditService } from './data-protection/access-audit.js';
+import { RetentionService } from './data-protection/retention.js';
+import { SubjectAccessService } from './data-protection/subject-access.js';
 
 export interface Services {
   settings: SettingsService;
@@ -22,6 +25,9 @@ export interface Services {
   inbound: InboundMailService;
   remedies: RemedyService;
   actions: ActionService;
+  accessAudit: AccessAuditService;
+  subjectAccess: SubjectAccessService;
+  retention: RetentionService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
@@ -29,6 +35,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
   const actions = new ActionService(db, clock);
   const remedies = new RemedyService(db, clock, actions);
   const complaints = new ComplaintService(db, settings, clock, remedies);
+  const accessAudit = new AccessAuditService(db, clock);
   return {
     settings,
     users: new UserService(db),
@@ -41,5 +48,8 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     inbound: new InboundMailService(db, clock),
     remedies,
     actions,
+    accessAudit,
+    subjectAccess: new SubjectAccessService(db, accessAudit, clock),
+    retention: new RetentionService(db, clock),
   };
 }

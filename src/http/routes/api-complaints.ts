@@ -246,7 +246,7 @@ const complaintsApi: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/complaints/:id/notes',
     { config: { access: 'complaints:read' }, schema: { tags: ['record'], summary: 'Notes; restricted notes show who holds them but not their text without permission', params: idParams } },
-    async (req) => ({ items: await complaints.notes(req.actor!, req.params.id) }),
+    async (req) => ({ items: await complaints.notes(req.actor!, req.params.id).then(app.services.accessAudit.notesShownThen(req.actor!, req.params.id)) }),
   );
   app.post(
     '/complaints/:id/notes',

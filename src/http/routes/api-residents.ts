@@ -68,7 +68,7 @@ const residentsApi: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/residents/:id',
     { config: { access: 'residents:read' }, schema: { tags: ['residents'], summary: 'A resident with needs, restrictions, representatives, complaints and service requests', params: idParams } },
-    async (req) => residents.details(req.actor!, req.params.id),
+    async (req) => residents.details(req.actor!, req.params.id).then(app.services.accessAudit.residentShown(req.actor!, req.params.id)),
   );
 
   app.patch(

@@ -146,6 +146,7 @@ const complaintPages: FastifyPluginAsync = async (app) => {
   app.get('/complaints/:id', { config: { access: 'complaints:read' }, schema: { hide: true, params: idParams, querystring: z.object({ done: z.string().max(40).optional() }).passthrough() } }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const ctx = await caseContext(req, id);
+    await app.services.accessAudit.notesShown(req.actor!, id, ctx.notes);
     const done = (req.query as any).done;
     return reply.view(
       'complaint/case.njk',

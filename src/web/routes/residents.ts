@@ -68,6 +68,7 @@ const residentsPages: FastifyPluginAsync = async (app) => {
   app.get('/residents/:id', { config: { access: 'residents:read' }, schema: { hide: true } }, async (req, reply) => {
     const r = await load(req, reply);
     if (!r) return reply;
+    await app.services.accessAudit.residentOpened(req.actor!, r.id);
     const actor = req.actor!;
     const now = today();
     const calendar = await app.services.settings.calendar();
