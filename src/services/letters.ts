@@ -57,6 +57,8 @@ export interface SendOptions {
   channel?: 'email' | 'post' | null;
   /** For an update letter: what to tell the resident, when it differs from the last recorded update. */
   summary?: string | null;
+  /** For the action-completed letter: which completed action (the latest by default). */
+  actionId?: string | null;
 }
 
 export interface Prompt {
@@ -226,6 +228,31 @@ export class LetterService {
         break;
     }
 
+    let offers: LetterFacts['offers'] = null;
+    let completedAction: LetterFacts['completedAction'] = null;
+    let remainingActions: LetterFacts['remainingActions'] = null;
+    if (kind === 'remedy_offer') {
+      const rows = await this.db.selectFrom('remedies').select(['type', 'description', 'amount_pence', 'open_until']).where('complaint_id', '=', complaintId).where('status', '=', 'offered').orderBy('recorded_on').orderBy('id').execute();
+      if (rows.length === 0) notReady('no offer is recorded as made to the resident and awaiting their answer (record the offer on the remedies page first).');
+      offers = rows.map((r) => ({ type: r.type as any, description: r.description, amountPence: r.amount_pence, openUntil: r.open_until ? String(r.open_until).slice(0, 10) : null }));
+    }
+    if (kind === 'action_completed') {
+      const done = await this.db
+        .selectFrom('actions')
+        .select(['id', 'description', 'completed_on', 'completion_note'])
+        .where('complaint_id', '=', complaintId)
+        .where('status', '=', 'done')
+        .$if(!!options.actionId, (q) => q.where('id', '=', options.actionId!))
+        .orderBy('completed_on', 'desc')
+        .orderBy('updated_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!done) notReady(options.actionId ? 'that action is not recorded as done on this complaint.' : 'no action is recorded as done.');
+      completedAction = { description: done!.description, completedOn: String(done!.completed_on).slice(0, 10), note: done!.completion_note };
+      const open = await this.db.selectFrom('actions').select(['description', 'due_on']).where('complaint_id', '=', complaintId).where('status', '=', 'open').orderBy('due_on').orderBy('id').execute();
+      remainingActions = open.map((a) => ({ description: a.description, dueBy: a.due_on ? String(a.due_on).slice(0, 10) : null }));
+    }
+
     const responded = lastEvent('responded', (e) => e.stage === stage);
     const refused = lastEvent('refused');
     const closed = lastEvent('closed');
@@ -288,6 +315,9 @@ export class LetterService {
           : null,
       closure: closed && view.status === 'closed' ? { on: closed.on, summary: closed.summary ?? null, afterStage: view.stage as Stage } : null,
       summaryOverride: options.summary ?? null,
+      offers,
+      completedAction,
+      remainingActions,
     };
     return { view, settings, facts, resident, representative, needs: [...((resident?.communication_needs as string[] | null) ?? []), ...needsRows.map((n) => n.description)], residentName, addressLines, today };
   }
