@@ -1255,3 +1255,134 @@ export function readability(text: string): Readability {
   }).filter((j) => j.count > 0);
   return { fleschReadingEase: score, band, words: words.length, sentences: sentences.length, longSentences, jargon };
 }
+
+// ---------------------------------------------------------------------------------------------
+// A realistic sample case, for previewing edited wording before it is saved
+// ---------------------------------------------------------------------------------------------
+
+/** The facts of a realistic case in which every kind of letter can be written. */
+export function sampleFacts(kind: LetterKind, s: { landlord: LetterFacts['landlord']; ombudsman: ContactDetails; lgsco: LetterFacts['lgsco'] }, senderName = 'Sam Sender'): LetterFacts {
+  const stage: Stage = ['stage2_acknowledgement', 'stage2_response', 'refusal_escalation'].includes(kind) ? 2 : 1;
+  const points = [
+    { id: 'P1', summary: 'The kitchen leak took nine weeks to repair', landlordResponsible: true, responsibilityNote: null },
+    { id: 'P2', summary: 'Nobody called back after the first visit', landlordResponsible: true, responsibilityNote: null },
+    { id: 'P3', summary: 'Water damaged a sofa', landlordResponsible: false, responsibilityNote: 'your contents insurer deals with damage to belongings' },
+  ];
+  return {
+    kind,
+    today: '2025-05-20',
+    landlord: s.landlord,
+    ombudsman: s.ombudsman,
+    lgsco: s.lgsco,
+    resident: { name: 'Ms Priya Shah', title: 'Ms', givenName: 'Priya', familyName: 'Shah', addressLines: ['Flat 4, Rowan Court', '12 Station Road', 'Anytown', 'AN1 2BC'] },
+    complaint: { reference: 'CMP-000123', receivedOn: '2025-04-17', serviceArea: 'Repairs', description: 'My kitchen leak is still not fixed and nobody calls me back.' },
+    senderName,
+    stage,
+    handlerName: stage === 1 ? 'Hana Handler' : 'Morgan Manager',
+    stageFacts: {
+      acknowledgedOn: stage === 1 ? '2025-04-22' : '2025-06-03',
+      startedOn: stage === 1 ? '2025-04-17' : '2025-05-28',
+      escalationReason: stage === 2 ? 'The ceiling still has not been redecorated.' : null,
+      definition: {
+        understanding: 'You reported a leak under the kitchen sink on 3 February. It was not repaired until 7 April, and nobody called you back after the first visit.',
+        outcomesSought: 'An apology, the ceiling redecorated, and payment for the time you spent chasing us.',
+        points,
+      } as Definition,
+      responseDue: stage === 1 ? '2025-05-20' : '2025-06-25',
+      extension: { reason: 'We are waiting for the contractor’s report on the cause of the leak.', previousDue: '2025-05-20', newDue: '2025-06-03' },
+      updateInterval: { everyWorkingDays: 5 },
+      nextUpdateDue: '2025-05-27',
+      lastUpdate: { on: '2025-05-20', summary: 'Our surveyor visited on 19 May and found the cause of the leak. The contractor will return next week.' },
+      response: {
+        on: stage === 1 ? '2025-05-20' : '2025-06-24',
+        outcome: 'partly_upheld',
+        points: [
+          { pointId: 'P1', decision: 'upheld', reasons: 'Our repair target is 28 days. The repair took nine weeks.' },
+          { pointId: 'P2', decision: 'partly_upheld', reasons: 'We called once, but not again after the second visit.' },
+          { pointId: 'P3', decision: 'outside_responsibility', reasons: 'Your contents insurer deals with damage to belongings.' },
+        ],
+        remedies: [
+          { type: 'apology', description: 'We are sorry that the leak took so long to repair.' },
+          { type: 'financial', description: 'A payment for your time and trouble', amountPence: 15000 },
+        ],
+        outstandingActions: [{ description: 'Redecorate the kitchen ceiling', dueBy: '2025-06-13', owner: 'Repairs team' }],
+        nextSteps: 'If you are unhappy with this response, you can ask us to look at it again at stage 2.',
+      },
+    },
+    refusal:
+      kind === 'refusal_acceptance' || kind === 'refusal_escalation'
+        ? {
+            kind: kind === 'refusal_acceptance' ? 'acceptance' : 'escalation',
+            groundLabel: kind === 'refusal_acceptance' ? 'The issue arose more than 12 months before the complaint was made' : 'The complaint has already been through both stages',
+            reasoning: 'The leak you describe was repaired in March 2023, and you first told us about it in May 2025.',
+            on: '2025-05-20',
+            discretion: null,
+          }
+        : null,
+    closure: kind === 'closure' ? { on: '2025-06-30', summary: 'The ceiling has been redecorated and the payment made.', afterStage: 2 } : null,
+    offers: [{ type: 'financial', description: 'A payment for your time and trouble', amountPence: 15000, openUntil: '2025-08-20' }],
+    completedAction: { description: 'Redecorate the kitchen ceiling', completedOn: '2025-06-12', note: 'Our decorator repainted the ceiling.' },
+    remainingActions: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Letters due: a step recorded on the case whose letter has not been sent since
+// ---------------------------------------------------------------------------------------------
+
+export interface CaseStep {
+  action: string;
+  at: Date;
+  stage?: number | null;
+  /** For a refusal: acceptance or escalation. */
+  refusalKind?: string | null;
+}
+
+/** The letter a recorded step calls for, if any. */
+export function letterForStep(step: Pick<CaseStep, 'action' | 'stage' | 'refusalKind'>): LetterKind | null {
+  switch (step.action) {
+    case 'acknowledged':
+      return step.stage === 2 ? 'stage2_acknowledgement' : 'stage1_acknowledgement';
+    case 'extended':
+      return 'extension';
+    case 'update_given':
+      return 'update';
+    case 'responded':
+      return step.stage === 2 ? 'stage2_response' : 'stage1_response';
+    case 'refused':
+      return step.refusalKind === 'escalation' ? 'refusal_escalation' : 'refusal_acceptance';
+    case 'closed':
+      return 'closure';
+    default:
+      return null;
+  }
+}
+
+/**
+ * The letters a case owes the resident: for each step that calls for one (an update excepted: it
+ * may have been given by phone), the letter is due unless one of that kind was sent at or after
+ * the step, or a later step has overtaken it (a response overtakes the acknowledgement and the
+ * extension at its stage; an escalation overtakes the stage 1 response; a closure or refusal
+ * overtakes everything before it). Offers and completed actions count too.
+ */
+export function lettersDue(steps: CaseStep[], sent: { kind: string; sentAt: Date }[], extra: { kind: LetterKind; since: Date }[] = []): { kind: LetterKind; title: string; since: Date }[] {
+  const ordered = [...steps].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const due: { kind: LetterKind; title: string; since: Date }[] = [];
+  const sentSince = (kind: string, at: Date) => sent.some((l) => l.kind === kind && l.sentAt.getTime() >= at.getTime());
+  ordered.forEach((s, i) => {
+    const kind = letterForStep(s);
+    if (!kind || kind === 'update') return;
+    const later = ordered.slice(i + 1);
+    const overtaken = later.some((l) => {
+      if (l.action === 'closed' || l.action === 'refused' || l.action === 'withdrawn') return true;
+      if (l.action === 'responded' && (kind.endsWith('acknowledgement') || kind === 'extension') && (l.stage ?? 1) === (s.stage ?? 1)) return true;
+      if (l.action === 'escalation_requested' && (kind.startsWith('stage1') || kind === 'extension')) return true;
+      if (l.action === 'reopened') return kind === 'closure' || kind.startsWith('refusal');
+      return false;
+    });
+    if (overtaken || sentSince(kind, s.at)) return;
+    if (!due.some((d) => d.kind === kind)) due.push({ kind, title: LETTER_TITLES[kind], since: s.at });
+  });
+  for (const e of extra) if (!sentSince(e.kind, e.since) && !due.some((d) => d.kind === e.kind)) due.push({ ...e, title: LETTER_TITLES[e.kind] });
+  return due;
+}

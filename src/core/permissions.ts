@@ -44,6 +44,8 @@ export const PERMISSIONS = {
   /** The email outbox: what was sent, what is waiting, what failed; retry a failed email. */
   'outbox:read': ['manager', 'admin'],
   'outbox:manage': ['manager', 'admin'],
+  /** Email that named no case, waiting to be triaged as a new contact (with its files). */
+  'inbound:triage': ['handler', 'manager', 'staff', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
