@@ -274,11 +274,13 @@ export interface LetterTemplate {
 }
 
 const SIGN_OFF = `Yours sincerely,
+
 {{ sender.name }}
 {{ landlord.name }}`;
 
 const OMBUDSMAN_HELP = `## Help from the Ombudsman
 You can ask the Housing Ombudsman for advice at any time. Its service is free and independent.
+
 {{ ombudsman }}`;
 
 /** The stage 1 and stage 2 responses share their wording; they differ in the route onward. */
@@ -384,6 +386,7 @@ We said we would respond by {{ extension.previous_due }}. We will now send you o
 
 ## If you are unhappy with this
 You can contact the Housing Ombudsman about the delay, or about your complaint, at any time. Its service is free and independent.
+
 {{ ombudsman }}
 
 ${SIGN_OFF}`,
@@ -426,6 +429,7 @@ Our complaints policy says we may not accept a complaint when: {{ refusal.ground
 
 ## If you disagree with our decision
 {{ ombudsman_right }}
+
 {{ ombudsman }}
 
 ${SIGN_OFF}`,
@@ -443,6 +447,7 @@ Our complaints policy says we may not escalate a complaint when: {{ refusal.grou
 
 ## If you disagree with our decision
 {{ ombudsman_right }}
+
 {{ ombudsman }}
 
 ${SIGN_OFF}`,
@@ -1078,6 +1083,8 @@ export interface Letterhead {
   date: string;
   reference: string;
   recipient: string[];
+  /** The landlord's logo (PNG or JPEG, base64), kept with the letter so it is reproduced as sent. */
+  logo?: { contentType: string; data: string } | null;
 }
 
 /** The email's HTML: a simple, accessible layout with the landlord's name, the date and the reference. */

@@ -434,6 +434,8 @@ export class LetterService {
     const { template, version } = await this.templateFor(kind);
     const rendered = renderLetter(kind, template, buildContext(f.facts));
     const r = this.recipient(f.settings, f, options);
+    const logo = await this.db.selectFrom('letterhead_logo').select(['content_type', 'data']).where('id', '=', 'logo').executeTakeFirst();
+    if (logo) r.letterhead.logo = { contentType: logo.content_type, data: Buffer.from(logo.data).toString('base64') };
     const html = toHtml(rendered.blocks, { subject: rendered.subject, largePrint: r.largePrint, letterhead: r.letterhead });
     return { f, rendered, r, html, templateVersion: version };
   }

@@ -169,3 +169,59 @@ forEachBackend('letter administration pages', (backend) => {
     assert.equal(dl.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-');
   });
 });
+
+forEachBackend('letters and email settings', (backend) => {
+  let t: TestApp;
+  let admin: string;
+  before(async () => {
+    t = await startTestApp(await backend.open(), '2025-04-17T09:00:00Z');
+    await t.app.services.users.create(SYSTEM_ACTOR, { email: 'ada@test.example', name: 'Ada Admin', role: 'admin', password: 'a long enough password' });
+    admin = await signIn(t.app, 'ada@test.example', 'a long enough password');
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  // A 2×1 PNG.
+  const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000002000000010806000000f478d4fa0000000d49444154789c63f8cfc0f01f0007ff02fe2c4ec8e80000000049454e44ae426082', 'hex');
+
+  function multipart(fields: Record<string, string>, file: { name: string; filename: string; type: string; data: Buffer }) {
+    const boundary = 'x-boundary-1234';
+    const parts: Buffer[] = [];
+    for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: ${file.type}\r\n\r\n`), file.data, Buffer.from(`\r\n--${boundary}--\r\n`));
+    return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+  }
+
+  test('sender identity is checked and saved; a logo is uploaded, served from the app and put on letters', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/settings/letters', headers: { cookie: admin } });
+    assert.equal(page.statusCode, 200);
+    const csrf = csrfFrom(page.body);
+    const bad = await t.app.inject({ method: 'POST', url: '/settings/letters', headers: { cookie: admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: csrf, fromName: 'Complaints', fromAddress: 'not an address' }).toString() });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /href="#fromAddress"/);
+    const ok = await t.app.inject({ method: 'POST', url: '/settings/letters', headers: { cookie: admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: csrf, fromName: 'Complaints team', fromAddress: 'letters@example.org.uk' }).toString() });
+    assert.equal(ok.statusCode, 303);
+    t.app.services.settings.invalidate();
+    assert.deepEqual((await t.app.services.settings.get()).mail, { fromName: 'Complaints team', fromAddress: 'letters@example.org.uk' });
+
+    const notImage = multipart({ _csrf: csrf }, { name: 'logo', filename: 'logo.png', type: 'image/png', data: Buffer.from('not an image') });
+    const refused = await t.app.inject({ method: 'POST', url: '/settings/letters/logo', headers: { cookie: admin, ...notImage.headers }, payload: notImage.payload });
+    assert.equal(refused.statusCode, 400);
+    assert.match(text(refused.body), /The logo must be a PNG or JPEG image/);
+    const forged = multipart({ _csrf: 'wrong' }, { name: 'logo', filename: 'logo.png', type: 'image/png', data: PNG });
+    assert.equal((await t.app.inject({ method: 'POST', url: '/settings/letters/logo', headers: { cookie: admin, ...forged.headers }, payload: forged.payload })).statusCode, 403, 'an upload without the form token is refused');
+    const up = multipart({ _csrf: csrf }, { name: 'logo', filename: 'logo.png', type: 'image/png', data: PNG });
+    const saved = await t.app.inject({ method: 'POST', url: '/settings/letters/logo', headers: { cookie: admin, ...up.headers }, payload: up.payload });
+    assert.equal(saved.statusCode, 303, saved.body);
+    t.app.services.settings.invalidate();
+    const logoUrl = (await t.app.services.settings.get()).landlord.logoUrl!;
+    assert.match(logoUrl, /^\/letterhead\/logo\?v=[0-9a-f]{12}$/, 'served from the app, so img-src self allows it');
+    const served = await t.app.inject({ method: 'GET', url: logoUrl });
+    assert.equal(served.statusCode, 200);
+    assert.equal(served.headers['content-type'], 'image/png');
+    assert.deepEqual(served.rawPayload, PNG);
+    const after = await t.app.inject({ method: 'GET', url: '/settings/letters', headers: { cookie: admin } });
+    assert.match(after.body, /<img src="\/letterhead\/logo\?v=/);
+  });
+});

@@ -3,7 +3,10 @@
  * or a chosen case, go back to the shipped wording, who changed it), the email outbox (filter,
  * retry a failure, record what was done instead) and inbound email waiting for triage.
  */
+import crypto from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import { imageSize } from '../../services/letter-documents.js';
 import { z } from 'zod';
 import { LETTER_KINDS, LETTER_TITLES, TEMPLATE_FIELDS, TemplateProblem, isLetterKind } from '../../core/letters.js';
 import { OUTBOX_STATUSES } from '../../services/outbox.js';
@@ -16,8 +19,96 @@ const hide = { hide: true };
 
 const STATUS_LABELS: Record<string, string> = { pending: 'Queued', sending: 'Sending', sent: 'Sent', failed: 'Failed' };
 
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const LOGO_MAX = 200 * 1024;
+
 const letterAdmin: FastifyPluginAsync = async (app) => {
-  const { letters, outbox } = app.services;
+  const { letters, outbox, settings } = app.services;
+  await app.register(multipart, { limits: { fileSize: LOGO_MAX + 1, files: 1, fields: 5 } });
+
+  // ------------------------------------------------------------------ settings: sender, logo, where mail goes
+
+  async function mailSettingsPage(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
+    const s = await settings.get();
+    const logo = await app.db.selectFrom('letterhead_logo').select(['content_type', 'sha256', 'updated_at']).where('id', '=', 'logo').executeTakeFirst();
+    const mailInfo = ((app as any).mailInfo as { mode: string; describe: string } | undefined) ?? null;
+    return reply.view(
+      'letters/settings.njk',
+      await pageContext(app, req, { title: 'Letters and email', values: { fromName: s.mail.fromName, fromAddress: s.mail.fromAddress }, logo: logo ? { src: `/letterhead/logo?v=${logo.sha256.slice(0, 12)}` } : null, mailInfo, backLink: '/settings', ...extra }),
+      status,
+    );
+  }
+
+  app.get('/settings/letters', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
+    const saved = (req.query as any)?.saved;
+    return mailSettingsPage(req, reply, { notice: saved === 'sender' ? 'Sender saved.' : saved === 'logo' ? 'Logo saved: it is on every letter from now on.' : saved === 'logo-removed' ? 'Logo removed.' : null });
+  });
+
+  app.post('/settings/letters', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
+    const b = formBody(req);
+    const values = { fromName: String(b.fromName ?? '').trim(), fromAddress: String(b.fromAddress ?? '').trim() };
+    const errorList: { text: string; href: string }[] = [];
+    const fields: Record<string, { text: string }> = {};
+    if (values.fromName.length > 200 || /["\r\n<>]/.test(values.fromName)) {
+      errorList.push({ text: 'The sender’s name must be 200 characters or fewer, without quotation marks or angle brackets', href: '#fromName' });
+      fields.fromName = { text: errorList[errorList.length - 1].text };
+    }
+    if (values.fromAddress && (values.fromAddress.length > 320 || !EMAIL.test(values.fromAddress))) {
+      errorList.push({ text: 'Enter the sender’s email address in the correct format, like complaints@example.org.uk, or leave it blank', href: '#fromAddress' });
+      fields.fromAddress = { text: errorList[errorList.length - 1].text };
+    }
+    if (errorList.length) return mailSettingsPage(req, reply, { values, errors: { errorList, fields } }, 400);
+    await settings.update(req.actor!, { mail: values });
+    return reply.redirect('/settings/letters?saved=sender', 303);
+  });
+
+  app.post('/settings/letters/logo', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
+    const fail = (text: string) => mailSettingsPage(req, reply, { errors: { errorList: [{ text, href: '#logo' }], fields: { logo: { text } } } }, 400);
+    if (!req.isMultipart()) return fail('Choose a PNG or JPEG file for the logo');
+    let file: { data: Buffer; truncated: boolean } | null = null;
+    const fields: Record<string, string> = {};
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        const data = await part.toBuffer().catch(() => null);
+        file = { data: data ?? Buffer.alloc(0), truncated: data === null || part.file.truncated };
+      } else fields[part.fieldname] = String(part.value);
+    }
+    // Multipart bodies bypass the form parser, so check the CSRF token here.
+    if (!req.csrfToken || fields._csrf !== req.csrfToken) return reply.view('error.njk', await pageContext(app, req, { title: 'This form has expired', message: 'Go back, reload the page and try again.' }), 403);
+    if (!file || file.data.length === 0) return fail('Choose a PNG or JPEG file for the logo');
+    if (file.truncated || file.data.length > LOGO_MAX) return fail('The logo must be smaller than 200 KB');
+    const size = imageSize(file.data);
+    if (!size || !size.width || !size.height) return fail('The logo must be a PNG or JPEG image');
+    const contentType = size.type === 'png' ? 'image/png' : 'image/jpeg';
+    const sha256 = crypto.createHash('sha256').update(file.data).digest('hex');
+    const now = new Date();
+    const s = await settings.get();
+    await app.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('letterhead_logo')
+        .values({ id: 'logo', content_type: contentType, data: file!.data, sha256, updated_by: req.actor!.id, updated_at: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ content_type: contentType, data: file!.data, sha256, updated_by: req.actor!.id, updated_at: now }))
+        .execute();
+      await settings.update(req.actor!, { landlord: { ...s.landlord, logoUrl: `/letterhead/logo?v=${sha256.slice(0, 12)}` } }, trx);
+    });
+    return reply.redirect('/settings/letters?saved=logo', 303);
+  });
+
+  app.post('/settings/letters/logo/remove', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
+    const s = await settings.get();
+    await app.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('letterhead_logo').where('id', '=', 'logo').execute();
+      if (s.landlord.logoUrl?.startsWith('/letterhead/logo')) await settings.update(req.actor!, { landlord: { ...s.landlord, logoUrl: null } }, trx);
+    });
+    return reply.redirect('/settings/letters?saved=logo-removed', 303);
+  });
+
+  // Served from the application itself, so the pages' Content-Security-Policy (img-src 'self') allows it.
+  app.get('/letterhead/logo', { config: { access: 'public' }, schema: { ...hide, querystring: z.object({ v: z.string().max(64).optional() }).passthrough() } }, async (_req, reply) => {
+    const row = await app.db.selectFrom('letterhead_logo').select(['content_type', 'data']).where('id', '=', 'logo').executeTakeFirst();
+    if (!row) throw new NotFound('The logo');
+    return reply.header('content-type', row.content_type).header('x-content-type-options', 'nosniff').header('cache-control', 'public, max-age=3600').send(Buffer.from(row.data));
+  });
 
   // ------------------------------------------------------------------ templates
 
