@@ -66,7 +66,7 @@ async function prepare() {
 
 async function startServer(port: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PUTRIGHT_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production', DATABASE_URL: '' },
+    env: { ...process.env, PUTRIGHT_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production', DATABASE_URL: '', PUTRIGHT_MAIL_MODE: 'eml' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const end = Date.now() + 60_000;

@@ -33,6 +33,8 @@ const schema = z.object({
     .optional(),
   PUTRIGHT_SMTP_FROM: z.string().max(320).optional(),
   PUTRIGHT_OUTBOX_DIR: z.string().min(1).optional(),
+  /** smtp: send through PUTRIGHT_SMTP_URL; eml: write .eml files to PUTRIGHT_OUTBOX_DIR (development, or a deliberate choice in production). */
+  PUTRIGHT_MAIL_MODE: z.enum(['smtp', 'eml']).optional(),
   PUTRIGHT_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
   PUTRIGHT_INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PUTRIGHT_INBOUND_SMTP_HOST: z.string().min(1).optional(),
@@ -51,7 +53,7 @@ export interface Config {
   /** Single sign-on through OpenID Connect; null when not configured. */
   oidc: OidcConfig | null;
   /** Outgoing email: SMTP when a URL is set, otherwise .eml files in outboxDir (development). */
-  mail: { smtpUrl: string | null; from: string | null; outboxDir: string; maxAttempts: number };
+  mail: { mode: 'smtp' | 'eml'; smtpUrl: string | null; from: string | null; outboxDir: string; maxAttempts: number };
   /** Inbound email: the SMTP endpoint that files replies on cases; null when off. */
   inboundSmtp: { host: string; port: number } | null;
   /** How often each instance runs the retention sweep, in minutes; 0 turns it off. */
@@ -75,7 +77,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !e.DATABASE_URL && !e.PUTRIGHT_DATA_DIR) {
     missing.push('DATABASE_URL (PostgreSQL) or PUTRIGHT_DATA_DIR (the embedded database directory)');
   }
-  if (missing.length > 0) throw new ConfigError(`Missing required configuration in production:\n  ${missing.join('\n  ')}`);
+  if (e.PUTRIGHT_MAIL_MODE === 'smtp' && !e.PUTRIGHT_SMTP_URL) missing.push('PUTRIGHT_SMTP_URL (the mail server, e.g. smtps://user:password@smtp.example.org:465), as PUTRIGHT_MAIL_MODE is smtp');
+  else if (production && !e.PUTRIGHT_SMTP_URL && e.PUTRIGHT_MAIL_MODE !== 'eml') {
+    missing.push('PUTRIGHT_SMTP_URL (the mail server letters are sent through), or PUTRIGHT_MAIL_MODE=eml to write email as .eml files to PUTRIGHT_OUTBOX_DIR instead: without one of them, no letter would reach a resident');
+  }
+  if (missing.length > 0) throw new ConfigError(`Missing required configuration${production ? ' in production' : ''}:\n  ${missing.join('\n  ')}`);
   const oidc = oidcConfig(e);
 
   return {
@@ -91,7 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.PUTRIGHT_TRUST_PROXY,
     oidc,
     mail: {
-      smtpUrl: e.PUTRIGHT_SMTP_URL ?? null,
+      mode: e.PUTRIGHT_MAIL_MODE ?? (e.PUTRIGHT_SMTP_URL ? 'smtp' : 'eml'),
+      smtpUrl: e.PUTRIGHT_MAIL_MODE === 'eml' ? null : (e.PUTRIGHT_SMTP_URL ?? null),
       from: e.PUTRIGHT_SMTP_FROM ?? null,
       outboxDir: path.resolve(e.PUTRIGHT_OUTBOX_DIR ?? path.join('data', 'outbox')),
       maxAttempts: e.PUTRIGHT_OUTBOX_MAX_ATTEMPTS,

@@ -42,18 +42,19 @@ async function main() {
   }
 
   // Outgoing email: the outbox worker sends what committed transactions queued (letters).
-  const mailer = config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl) : fileMailer(config.mail.outboxDir);
-  if (!config.mail.smtpUrl && config.env === 'production') {
-    log.warn({ outboxDir: config.mail.outboxDir }, 'PUTRIGHT_SMTP_URL is not set: email is written to files and does not reach residents');
+  const mailer = config.mail.mode === 'smtp' && config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl) : fileMailer(config.mail.outboxDir);
+  if (mailer.kind === 'file' && config.env === 'production') {
+    log.warn({ outboxDir: config.mail.outboxDir }, 'PUTRIGHT_MAIL_MODE=eml: email is written to .eml files and does not reach residents by itself');
   }
+  (app as any).mailInfo = { mode: mailer.kind === 'file' ? 'eml' : 'smtp', describe: mailer.describe };
   const outbox = new OutboxWorker(database.db, {
     mailer,
     maxAttempts: config.mail.maxAttempts,
     log,
     from: async () => {
       if (config.mail.from) return config.mail.from;
-      const { landlord } = await app.services.settings.get();
-      return `"${landlord.name.replace(/["\\\r\n]/g, '')}" <${landlord.complaintsEmail}>`;
+      const { landlord, mail } = await app.services.settings.get();
+      return `"${(mail.fromName || landlord.name).replace(/["\\\r\n]/g, '')}" <${mail.fromAddress || landlord.complaintsEmail}>`;
     },
   });
   outbox.start();

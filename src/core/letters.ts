@@ -33,6 +33,8 @@ export const LETTER_KINDS = [
   'stage2_response',
   'refusal_acceptance',
   'refusal_escalation',
+  'remedy_offer',
+  'action_completed',
   'closure',
 ] as const;
 export type LetterKind = (typeof LETTER_KINDS)[number];
@@ -50,6 +52,8 @@ export const LETTER_TITLES: Record<LetterKind, string> = {
   stage2_response: 'The stage 2 final response',
   refusal_acceptance: 'The letter refusing to accept a complaint',
   refusal_escalation: 'The letter refusing to escalate a complaint',
+  remedy_offer: 'The remedy offer',
+  action_completed: 'The letter saying an action is done',
   closure: 'The closure letter',
 };
 
@@ -157,6 +161,17 @@ export const REQUIRED_ELEMENTS: Record<LetterKind, RequiredElement[]> = {
   stage2_response: responseLetterElements(2),
   refusal_acceptance: refusalElements('acceptance'),
   refusal_escalation: refusalElements('escalation'),
+  remedy_offer: [
+    { key: 'offer', label: 'what we are offering, and the amount', fields: [['offer.details']], code: '7.1, 7.2', values: (c) => c.offer_values },
+    { key: 'open_until', label: 'how long the offer is open', fields: [['offer.open_until']], code: '7.3', values: (c) => [c.offer.open_until] },
+    { key: 'how_to_accept', label: 'how to accept the offer', fields: [['offer.how_to_accept']], code: '7.3', values: (c) => [c.offer.how_to_accept] },
+    ombudsmanElement('3.7'),
+  ],
+  action_completed: [
+    { key: 'action', label: 'the action we have completed', fields: [['action.description']], code: '7.3', values: (c) => [c.action.description] },
+    { key: 'completed_on', label: 'when it was completed', fields: [['action.completed_on']], code: '7.3', values: (c) => [c.action.completed_on] },
+    ombudsmanElement('3.7'),
+  ],
   closure: [
     { key: 'next_steps', label: 'what the resident can do if still unhappy', fields: [['next_steps']], code: '3.7', values: (c) => [c.next_steps] },
     ombudsmanElement('3.7'),
@@ -231,6 +246,14 @@ export const TEMPLATE_FIELDS: Record<string, string> = {
   'refusal.reasoning': 'Why the ground applies to this complaint',
   'refusal.on': 'The date of the decision',
   'refusal.discretion': 'Our decision on discretion, where the issue is over 12 months old',
+  'offer.details': 'What we are offering to put things right, with any amounts (remedy offer)',
+  'offer.total': 'The total amount offered, e.g. £250 (remedy offer)',
+  'offer.open_until': 'The last date the offer can be accepted (remedy offer)',
+  'offer.how_to_accept': 'A sentence saying how to accept the offer (remedy offer)',
+  'action.description': 'The action we have completed (action completed)',
+  'action.completed_on': 'The date the action was completed (action completed)',
+  'action.note': 'What was done, as recorded when the action was completed',
+  remaining_actions: 'What we still have to do after this action (or a sentence saying there is nothing left)',
   closed_on: 'The date the complaint was closed',
   'closure.summary': 'A summary recorded at closure, if any',
   next_steps: 'What the resident can do next if still unhappy (closure)',
@@ -251,12 +274,45 @@ export interface LetterTemplate {
 }
 
 const SIGN_OFF = `Yours sincerely,
+
 {{ sender.name }}
 {{ landlord.name }}`;
 
 const OMBUDSMAN_HELP = `## Help from the Ombudsman
 You can ask the Housing Ombudsman for advice at any time. Its service is free and independent.
+
 {{ ombudsman }}`;
+
+/** The stage 1 and stage 2 responses share their wording; they differ in the route onward. */
+function responseTemplate(stage: Stage): LetterTemplate {
+  const final = stage === 2;
+  return {
+    subject: final ? 'Our final response to your complaint ({{ complaint.reference }})' : 'Our stage 1 response to your complaint ({{ complaint.reference }})',
+    body: `{{ resident.greeting }},
+
+This is our {{ stage_name }} response to your complaint {{ complaint.reference }}.${final ? ' It is our final response.' : ''} Thank you for your patience while we looked into it${final ? ' again' : ''}.
+
+## Your complaint
+{{ definition.understanding }}
+
+You told us you would like this to happen: {{ definition.outcomes_sought }}
+
+## Our decision
+We have {{ outcome }} your complaint. Our decision on each point, and the reasons for it, are below.
+
+{{ decisions_table }}
+
+## Putting things right
+{{ remedies }}
+
+## What we still need to do
+{{ outstanding_actions }}
+
+${final ? '## Taking your complaint to the Ombudsman\n{{ ombudsman_route }}' : `## If you are still unhappy\n{{ escalation_route }}\n\n${OMBUDSMAN_HELP}`}
+
+${SIGN_OFF}`,
+  };
+}
 
 export const DEFAULT_TEMPLATES: Record<LetterKind, LetterTemplate> = {
   stage1_acknowledgement: {
@@ -330,6 +386,7 @@ We said we would respond by {{ extension.previous_due }}. We will now send you o
 
 ## If you are unhappy with this
 You can contact the Housing Ombudsman about the delay, or about your complaint, at any time. Its service is free and independent.
+
 {{ ombudsman }}
 
 ${SIGN_OFF}`,
@@ -353,62 +410,8 @@ ${OMBUDSMAN_HELP}
 
 ${SIGN_OFF}`,
   },
-  stage1_response: {
-    subject: 'Our stage 1 response to your complaint ({{ complaint.reference }})',
-    body: `{{ resident.greeting }},
-
-This is our {{ stage_name }} response to your complaint {{ complaint.reference }}. Thank you for your patience while we looked into it.
-
-## Your complaint
-{{ definition.understanding }}
-
-You told us you would like this to happen: {{ definition.outcomes_sought }}
-
-## Our decision
-We have {{ outcome }} your complaint. Our decision on each point, and the reasons for it, are below.
-
-{{ decisions_table }}
-
-## Putting things right
-{{ remedies }}
-
-## What we still need to do
-{{ outstanding_actions }}
-
-## If you are still unhappy
-{{ escalation_route }}
-
-${OMBUDSMAN_HELP}
-
-${SIGN_OFF}`,
-  },
-  stage2_response: {
-    subject: 'Our final response to your complaint ({{ complaint.reference }})',
-    body: `{{ resident.greeting }},
-
-This is our {{ stage_name }} response to your complaint {{ complaint.reference }}. It is our final response. Thank you for your patience while we looked into it again.
-
-## Your complaint
-{{ definition.understanding }}
-
-You told us you would like this to happen: {{ definition.outcomes_sought }}
-
-## Our decision
-We have {{ outcome }} your complaint. Our decision on each point, and the reasons for it, are below.
-
-{{ decisions_table }}
-
-## Putting things right
-{{ remedies }}
-
-## What we still need to do
-{{ outstanding_actions }}
-
-## Taking your complaint to the Ombudsman
-{{ ombudsman_route }}
-
-${SIGN_OFF}`,
-  },
+  stage1_response: responseTemplate(1),
+  stage2_response: responseTemplate(2),
   refusal_acceptance: {
     subject: 'Our decision about your complaint ({{ complaint.reference }})',
     body: `{{ resident.greeting }},
@@ -426,6 +429,7 @@ Our complaints policy says we may not accept a complaint when: {{ refusal.ground
 
 ## If you disagree with our decision
 {{ ombudsman_right }}
+
 {{ ombudsman }}
 
 ${SIGN_OFF}`,
@@ -443,7 +447,50 @@ Our complaints policy says we may not escalate a complaint when: {{ refusal.grou
 
 ## If you disagree with our decision
 {{ ombudsman_right }}
+
 {{ ombudsman }}
+
+${SIGN_OFF}`,
+  },
+  remedy_offer: {
+    subject: 'Our offer to put things right ({{ complaint.reference }})',
+    body: `{{ resident.greeting }},
+
+We are writing about your complaint {{ complaint.reference }}. We are sorry for what went wrong. We would like to put things right, and we are making you this offer.
+
+## What we are offering
+{{ offer.details }}
+
+## How to accept
+{{ offer.how_to_accept }}
+
+The offer is open until {{ offer.open_until }}. Accepting it does not stop you from asking the Ombudsman to look at your complaint.
+
+${OMBUDSMAN_HELP}
+
+${SIGN_OFF}`,
+  },
+  action_completed: {
+    subject: 'We have done what we promised ({{ complaint.reference }})',
+    body: `{{ resident.greeting }},
+
+We are writing about your complaint {{ complaint.reference }}. We told you we would do something to put things right, and it is now done.
+
+## What we have done
+{{ action.description }}
+
+We completed this on {{ action.completed_on }}.
+{% if action.note %}
+
+{{ action.note }}
+{% endif %}
+
+## What happens next
+{{ remaining_actions }}
+
+If this has not put things right, please tell us straight away on {{ landlord.phone }} or at {{ landlord.email }}.
+
+${OMBUDSMAN_HELP}
 
 ${SIGN_OFF}`,
   },
@@ -511,6 +558,11 @@ export interface LetterFacts {
   };
   refusal: { kind: 'acceptance' | 'escalation'; groundLabel: string; reasoning: string; on: LocalDate; discretion: string | null } | null;
   closure: { on: LocalDate; summary: string | null; afterStage: Stage } | null;
+  /** Remedy offer: the offers made and not yet answered. */
+  offers?: { type: RemedyType; description: string; amountPence: number | null; openUntil: LocalDate | null }[] | null;
+  /** Action completed: the action, and what is still to do. */
+  completedAction?: { description: string; completedOn: LocalDate; note: string | null } | null;
+  remainingActions?: { description: string; dueBy: LocalDate | null }[] | null;
   /** Text the handler gives for this letter, e.g. an update's summary when none is recorded. */
   summaryOverride?: string | null;
 }
@@ -555,6 +607,10 @@ export interface LetterContext {
   closed_on: string;
   closure: { summary: string };
   next_steps: string;
+  offer: { details: string; total: string; open_until: string; how_to_accept: string };
+  offer_values: string[];
+  action: { description: string; completed_on: string; note: string };
+  remaining_actions: string;
 }
 
 export const OUTCOME_WORDS: Record<Outcome, string> = { upheld: 'upheld', partly_upheld: 'partly upheld', not_upheld: 'not upheld' };
@@ -682,6 +738,19 @@ export function buildContext(f: LetterFacts): LetterContext {
       : ombudsmanRoute
     : '';
 
+  const offers = f.offers ?? [];
+  const offerTotal = offers.reduce((n, o) => n + (o.amountPence ?? 0), 0);
+  const openUntil = offers.map((o) => o.openUntil).filter((d): d is LocalDate => !!d).sort()[0] ?? null;
+  const offerDetails = offers.map((o) => `- ${REMEDY_WORDS[o.type]}: ${inline(o.description)}${o.amountPence ? ` (${formatMoney(o.amountPence)})` : ''}`).join('\n');
+  const howToAccept = offers.length
+    ? `To accept, please contact us on ${f.landlord.phone} or at ${f.landlord.email}, quoting ${f.complaint.reference}. Tell us how you would like to be paid. We will not take the money off any rent or other charges you owe unless you ask us to.`
+    : '';
+  const ca = f.completedAction;
+  const remaining = f.remainingActions ?? [];
+  const remainingText = remaining.length
+    ? `We still have these things to do:\n\n${remaining.map((a) => `- ${inline(a.description)}${a.dueBy ? `. We expect this to be done by ${date(a.dueBy)}.` : ''}`).join('\n')}\n\nWe will keep you updated until they are done.`
+    : 'There is nothing else left for us to do on your complaint.';
+
   const every = s.updateInterval?.everyWorkingDays;
   const updateSummary = prose(f.summaryOverride?.trim() || s.lastUpdate?.summary || '');
 
@@ -728,6 +797,10 @@ export function buildContext(f: LetterFacts): LetterContext {
     closed_on: date(f.closure?.on),
     closure: { summary: prose(f.closure?.summary) },
     next_steps: closureNext,
+    offer: { details: offerDetails, total: offerTotal ? formatMoney(offerTotal) : '', open_until: date(openUntil), how_to_accept: howToAccept },
+    offer_values: offers.length ? offers.flatMap((o) => [inline(o.description), ...(o.amountPence ? [formatMoney(o.amountPence)] : [])]) : [''],
+    action: { description: ca ? inline(ca.description) : '', completed_on: date(ca?.completedOn), note: prose(ca?.note) },
+    remaining_actions: remainingText,
   };
 }
 
@@ -1010,6 +1083,8 @@ export interface Letterhead {
   date: string;
   reference: string;
   recipient: string[];
+  /** The landlord's logo (PNG or JPEG, base64), kept with the letter so it is reproduced as sent. */
+  logo?: { contentType: string; data: string } | null;
 }
 
 /** The email's HTML: a simple, accessible layout with the landlord's name, the date and the reference. */
@@ -1186,4 +1261,135 @@ export function readability(text: string): Readability {
     return { ...j, count: (lower.match(re) ?? []).length };
   }).filter((j) => j.count > 0);
   return { fleschReadingEase: score, band, words: words.length, sentences: sentences.length, longSentences, jargon };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A realistic sample case, for previewing edited wording before it is saved
+// ---------------------------------------------------------------------------------------------
+
+/** The facts of a realistic case in which every kind of letter can be written. */
+export function sampleFacts(kind: LetterKind, s: { landlord: LetterFacts['landlord']; ombudsman: ContactDetails; lgsco: LetterFacts['lgsco'] }, senderName = 'Sam Sender'): LetterFacts {
+  const stage: Stage = ['stage2_acknowledgement', 'stage2_response', 'refusal_escalation'].includes(kind) ? 2 : 1;
+  const points = [
+    { id: 'P1', summary: 'The kitchen leak took nine weeks to repair', landlordResponsible: true, responsibilityNote: null },
+    { id: 'P2', summary: 'Nobody called back after the first visit', landlordResponsible: true, responsibilityNote: null },
+    { id: 'P3', summary: 'Water damaged a sofa', landlordResponsible: false, responsibilityNote: 'your contents insurer deals with damage to belongings' },
+  ];
+  return {
+    kind,
+    today: '2025-05-20',
+    landlord: s.landlord,
+    ombudsman: s.ombudsman,
+    lgsco: s.lgsco,
+    resident: { name: 'Ms Priya Shah', title: 'Ms', givenName: 'Priya', familyName: 'Shah', addressLines: ['Flat 4, Rowan Court', '12 Station Road', 'Anytown', 'AN1 2BC'] },
+    complaint: { reference: 'CMP-000123', receivedOn: '2025-04-17', serviceArea: 'Repairs', description: 'My kitchen leak is still not fixed and nobody calls me back.' },
+    senderName,
+    stage,
+    handlerName: stage === 1 ? 'Hana Handler' : 'Morgan Manager',
+    stageFacts: {
+      acknowledgedOn: stage === 1 ? '2025-04-22' : '2025-06-03',
+      startedOn: stage === 1 ? '2025-04-17' : '2025-05-28',
+      escalationReason: stage === 2 ? 'The ceiling still has not been redecorated.' : null,
+      definition: {
+        understanding: 'You reported a leak under the kitchen sink on 3 February. It was not repaired until 7 April, and nobody called you back after the first visit.',
+        outcomesSought: 'An apology, the ceiling redecorated, and payment for the time you spent chasing us.',
+        points,
+      } as Definition,
+      responseDue: stage === 1 ? '2025-05-20' : '2025-06-25',
+      extension: { reason: 'We are waiting for the contractor’s report on the cause of the leak.', previousDue: '2025-05-20', newDue: '2025-06-03' },
+      updateInterval: { everyWorkingDays: 5 },
+      nextUpdateDue: '2025-05-27',
+      lastUpdate: { on: '2025-05-20', summary: 'Our surveyor visited on 19 May and found the cause of the leak. The contractor will return next week.' },
+      response: {
+        on: stage === 1 ? '2025-05-20' : '2025-06-24',
+        outcome: 'partly_upheld',
+        points: [
+          { pointId: 'P1', decision: 'upheld', reasons: 'Our repair target is 28 days. The repair took nine weeks.' },
+          { pointId: 'P2', decision: 'partly_upheld', reasons: 'We called once, but not again after the second visit.' },
+          { pointId: 'P3', decision: 'outside_responsibility', reasons: 'Your contents insurer deals with damage to belongings.' },
+        ],
+        remedies: [
+          { type: 'apology', description: 'We are sorry that the leak took so long to repair.' },
+          { type: 'financial', description: 'A payment for your time and trouble', amountPence: 15000 },
+        ],
+        outstandingActions: [{ description: 'Redecorate the kitchen ceiling', dueBy: '2025-06-13', owner: 'Repairs team' }],
+        nextSteps: 'If you are unhappy with this response, you can ask us to look at it again at stage 2.',
+      },
+    },
+    refusal:
+      kind === 'refusal_acceptance' || kind === 'refusal_escalation'
+        ? {
+            kind: kind === 'refusal_acceptance' ? 'acceptance' : 'escalation',
+            groundLabel: kind === 'refusal_acceptance' ? 'The issue arose more than 12 months before the complaint was made' : 'The complaint has already been through both stages',
+            reasoning: 'The leak you describe was repaired in March 2023, and you first told us about it in May 2025.',
+            on: '2025-05-20',
+            discretion: null,
+          }
+        : null,
+    closure: kind === 'closure' ? { on: '2025-06-30', summary: 'The ceiling has been redecorated and the payment made.', afterStage: 2 } : null,
+    offers: [{ type: 'financial', description: 'A payment for your time and trouble', amountPence: 15000, openUntil: '2025-08-20' }],
+    completedAction: { description: 'Redecorate the kitchen ceiling', completedOn: '2025-06-12', note: 'Our decorator repainted the ceiling.' },
+    remainingActions: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Letters due: a step recorded on the case whose letter has not been sent since
+// ---------------------------------------------------------------------------------------------
+
+export interface CaseStep {
+  action: string;
+  at: Date;
+  stage?: number | null;
+  /** For a refusal: acceptance or escalation. */
+  refusalKind?: string | null;
+}
+
+/** The letter a recorded step calls for, if any. */
+export function letterForStep(step: Pick<CaseStep, 'action' | 'stage' | 'refusalKind'>): LetterKind | null {
+  switch (step.action) {
+    case 'acknowledged':
+      return step.stage === 2 ? 'stage2_acknowledgement' : 'stage1_acknowledgement';
+    case 'extended':
+      return 'extension';
+    case 'update_given':
+      return 'update';
+    case 'responded':
+      return step.stage === 2 ? 'stage2_response' : 'stage1_response';
+    case 'refused':
+      return step.refusalKind === 'escalation' ? 'refusal_escalation' : 'refusal_acceptance';
+    case 'closed':
+      return 'closure';
+    default:
+      return null;
+  }
+}
+
+/**
+ * The letters a case owes the resident: for each step that calls for one (an update excepted: it
+ * may have been given by phone), the letter is due unless one of that kind was sent at or after
+ * the step, or a later step has overtaken it (a response overtakes the acknowledgement and the
+ * extension at its stage; an escalation overtakes the stage 1 response; a closure or refusal
+ * overtakes everything before it). Offers and completed actions count too.
+ */
+export function lettersDue(steps: CaseStep[], sent: { kind: string; sentAt: Date }[], extra: { kind: LetterKind; since: Date }[] = []): { kind: LetterKind; title: string; since: Date }[] {
+  const ordered = [...steps].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const due: { kind: LetterKind; title: string; since: Date }[] = [];
+  const sentSince = (kind: string, at: Date) => sent.some((l) => l.kind === kind && l.sentAt.getTime() >= at.getTime());
+  ordered.forEach((s, i) => {
+    const kind = letterForStep(s);
+    if (!kind || kind === 'update') return;
+    const later = ordered.slice(i + 1);
+    const overtaken = later.some((l) => {
+      if (l.action === 'closed' || l.action === 'refused' || l.action === 'withdrawn') return true;
+      if (l.action === 'responded' && (kind.endsWith('acknowledgement') || kind === 'extension') && (l.stage ?? 1) === (s.stage ?? 1)) return true;
+      if (l.action === 'escalation_requested' && (kind.startsWith('stage1') || kind === 'extension')) return true;
+      if (l.action === 'reopened') return kind === 'closure' || kind.startsWith('refusal');
+      return false;
+    });
+    if (overtaken || sentSince(kind, s.at)) return;
+    if (!due.some((d) => d.kind === kind)) due.push({ kind, title: LETTER_TITLES[kind], since: s.at });
+  });
+  for (const e of extra) if (!sentSince(e.kind, e.since) && !due.some((d) => d.kind === e.kind)) due.push({ ...e, title: LETTER_TITLES[e.kind] });
+  return due;
 }

@@ -52,6 +52,8 @@ export const PERMISSIONS = {
   'retention:hold': ['manager', 'admin'],
   /** dataprot (#8): review who opened restricted notes, resident records and exports. */
   'access-audit:read': ['admin'],
+  /** Email that named no case, waiting to be triaged as a new contact (with its files). */
+  'inbound:triage': ['handler', 'manager', 'staff', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

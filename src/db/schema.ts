@@ -422,6 +422,39 @@ export interface Database {
   retention_holds: RetentionHoldsTable;
   retention_runs: RetentionRunsTable;
   anonymised_complaints: AnonymisedComplaintsTable;
+  // letters (branch `letters`): resolutions of failed email, triage attachments, the letterhead logo
+  outbox_resolutions: OutboxResolutionsTable;
+  inbound_attachments: InboundAttachmentsTable;
+  letterhead_logo: LetterheadLogoTable;
+}
+
+export interface OutboxResolutionsTable {
+  outbox_id: string;
+  note: string;
+  resolved_by: string | null;
+  resolved_by_name: string;
+  resolved_at: Timestamp;
+}
+
+export interface InboundAttachmentsTable {
+  id: Generated<string>;
+  message_id: string;
+  contact_id: string | null;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  data: Buffer;
+  created_at: Generated<Date>;
+}
+
+export interface LetterheadLogoTable {
+  id: string;
+  content_type: string;
+  data: Buffer;
+  sha256: string;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
 }
 
 export type ComplaintRow = Selectable<ComplaintsTable>;

@@ -30,7 +30,7 @@ const MAX_BODY = 100_000;
 
 export type InboundResult =
   | { status: 'filed'; complaintId: string; reference: string; correspondenceId: string; attachments: number; skipped: { filename: string; reason: string }[] }
-  | { status: 'triage'; contactId: string; residentId: string | null }
+  | { status: 'triage'; contactId: string; residentId: string | null; attachments: number }
   | { status: 'duplicate'; messageId: string };
 
 function addressOf(m: ParsedMail): { address: string | null; display: string | null } {
@@ -119,8 +119,22 @@ export class InboundMailService {
           .returning('id')
           .executeTakeFirstOrThrow();
         await recordHistory(trx, INBOUND_ACTOR, { residentId, entity: 'contact', entityId: contact.id, action: 'email_received_for_triage', after: { from: from.display, subject, messageId, attachments: (mail.attachments ?? []).length } }, now);
-        await trx.updateTable('inbound_messages').set({ contact_id: contact.id }).where('message_id', '=', messageId).execute();
-        return { status: 'triage', contactId: contact.id, residentId } as const;
+        // Its files are kept with the contact, checked as a case's files are, for whoever triages it.
+        let keptFiles = 0;
+        for (const a of mail.attachments ?? []) {
+          const filename = a.filename || `attachment.${(a.contentType ?? '').split('/')[1] ?? 'bin'}`;
+          let ok: { filename: string; contentType: string };
+          try {
+            ok = checkAttachment(filename, a.contentType ?? '', a.content);
+          } catch {
+            continue;
+          }
+          const sha256 = crypto.createHash('sha256').update(a.content).digest('hex');
+          await trx.insertInto('inbound_attachments').values({ message_id: messageId, contact_id: contact.id, filename: ok.filename, content_type: ok.contentType, size_bytes: a.content.length, sha256, data: a.content, created_at: now }).execute();
+          keptFiles++;
+        }
+        await trx.updateTable('inbound_messages').set({ contact_id: contact.id, attachments: keptFiles }).where('message_id', '=', messageId).execute();
+        return { status: 'triage', contactId: contact.id, residentId, attachments: keptFiles } as const;
       });
     } catch (err: any) {
       // Two deliveries of one message racing: the loser's insert hits the key after waiting.
@@ -128,6 +142,44 @@ export class InboundMailService {
       throw err;
     }
   }
+}
+
+export interface TriageItem {
+  messageId: string;
+  receivedAt: string;
+  from: string | null;
+  subject: string;
+  contactId: string | null;
+  residentId: string | null;
+  summary: string;
+  choice: string;
+  attachments: { id: string; filename: string; contentType: string; sizeBytes: number }[];
+}
+
+/** Email that named no case: new contacts waiting for someone to decide what they are. */
+export async function triageQueue(db: Db, opts: { all?: boolean; limit?: number } = {}): Promise<TriageItem[]> {
+  let q = db
+    .selectFrom('inbound_messages')
+    .leftJoin('contacts', 'contacts.id', 'inbound_messages.contact_id')
+    .select(['inbound_messages.message_id', 'inbound_messages.received_at', 'inbound_messages.from_address', 'inbound_messages.subject', 'inbound_messages.contact_id', 'contacts.resident_id', 'contacts.summary', 'contacts.choice'])
+    .where('inbound_messages.status', '=', 'triage');
+  if (!opts.all) q = q.where('contacts.choice', '=', 'undecided');
+  const rows = await q.orderBy('inbound_messages.received_at', 'desc').limit(opts.limit ?? 200).execute();
+  const ids = rows.map((r) => r.message_id);
+  const files = ids.length
+    ? await db.selectFrom('inbound_attachments').select(['id', 'message_id', 'filename', 'content_type', 'size_bytes']).where('message_id', 'in', ids).orderBy('created_at').orderBy('id').execute()
+    : [];
+  return rows.map((r) => ({
+    messageId: r.message_id,
+    receivedAt: new Date(r.received_at).toISOString(),
+    from: r.from_address,
+    subject: r.subject ?? '',
+    contactId: r.contact_id,
+    residentId: r.resident_id ?? null,
+    summary: r.summary ?? '',
+    choice: r.choice ?? 'undecided',
+    attachments: files.filter((f) => f.message_id === r.message_id).map((f) => ({ id: f.id, filename: f.filename, contentType: f.content_type, sizeBytes: f.size_bytes })),
+  }));
 }
 
 export interface InboundSmtpOptions {

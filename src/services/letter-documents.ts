@@ -9,6 +9,7 @@ import {
   BorderStyle,
   Document,
   Footer,
+  ImageRun,
   LevelFormat,
   Packer,
   PageNumber,
@@ -27,6 +28,32 @@ export interface LetterDocumentInput {
 
 const colourOf = (lh: Letterhead) => (/^#[0-9a-fA-F]{6}$/.test(lh.colour) ? lh.colour : '#1d5c4d');
 const addressLines = (a: string) => a.split(/\s*(?:\n|,)\s*/).map((l) => l.trim()).filter(Boolean);
+
+/** A PNG's or JPEG's size in pixels, read from its header; null when it is neither. */
+export function imageSize(data: Buffer): { width: number; height: number; type: 'png' | 'jpg' } | null {
+  if (data.length > 24 && data.readUInt32BE(0) === 0x89504e47) return { width: data.readUInt32BE(16), height: data.readUInt32BE(20), type: 'png' };
+  if (data.length > 4 && data[0] === 0xff && data[1] === 0xd8) {
+    let i = 2;
+    while (i + 9 < data.length) {
+      if (data[i] !== 0xff) return null;
+      const marker = data[i + 1];
+      const len = data.readUInt16BE(i + 2);
+      if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) return { height: data.readUInt16BE(i + 5), width: data.readUInt16BE(i + 7), type: 'jpg' };
+      i += 2 + len;
+    }
+  }
+  return null;
+}
+
+/** The logo scaled to fit a box, keeping its proportions. */
+function logoFit(lh: Letterhead, maxW: number, maxH: number): { data: Buffer; width: number; height: number; type: 'png' | 'jpg' } | null {
+  if (!lh.logo) return null;
+  const data = Buffer.from(lh.logo.data, 'base64');
+  const size = imageSize(data);
+  if (!size || !size.width || !size.height) return null;
+  const k = Math.min(maxW / size.width, maxH / size.height);
+  return { data, width: Math.round(size.width * k), height: Math.round(size.height * k), type: size.type };
+}
 
 export function footerText(lh: Letterhead): string {
   return `${lh.landlordName} · Our reference ${lh.reference}`;
@@ -108,6 +135,11 @@ export function letterPdf(input: LetterDocumentInput): Promise<Buffer> {
   const ink = '#0b0c0c';
 
   // Letterhead: the landlord's name in its colour, its address and contact details, a rule.
+  const logo = logoFit(lh, 180, 56);
+  if (logo) {
+    doc.image(logo.data, margin, doc.y, { width: logo.width, height: logo.height });
+    doc.y += logo.height + 10;
+  }
   const top = doc.y;
   doc.font('bold').fontSize(largePrint ? 24 : 20).fillColor(colour).text(T(lh.landlordName), margin, top, { width: largePrint ? width : width * 0.55 });
   const contact = [...addressLines(lh.landlordAddress), lh.landlordPhone, lh.landlordEmail].filter(Boolean).map(T);
@@ -219,6 +251,8 @@ export function letterDocx(input: LetterDocumentInput): Promise<Buffer> {
       children: ls.map((l, i) => new TextRun({ text: l, break: i > 0 ? 1 : 0, size: pt(opts.size), color: opts.colour, bold: opts.bold })),
     });
 
+  const logo = logoFit(lh, 180, 56);
+  if (logo) children.push(new Paragraph({ spacing: { after: 120 }, children: [new ImageRun({ type: logo.type, data: logo.data, transformation: { width: logo.width, height: logo.height }, altText: { name: 'Logo', title: `${lh.landlordName} logo`, description: `${lh.landlordName} logo` } })] }));
   children.push(lines([lh.landlordName], { size: largePrint ? 24 : 20, colour, bold: true, after: 60 }));
   children.push(
     new Paragraph({

@@ -4,11 +4,15 @@
  * outbox, when it goes by email), a correspondence entry and a history row in one transaction.
  */
 import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { formatLongDate, londonDateOf } from '../core/dates.js';
 import type { LifecycleEvent, Stage } from '../core/lifecycle.js';
 import {
   buildContext,
+  sampleFacts,
+  lettersDue,
+  type CaseStep,
   checkTemplate,
   DEFAULT_TEMPLATES,
   describeMissing,
@@ -57,6 +61,8 @@ export interface SendOptions {
   channel?: 'email' | 'post' | null;
   /** For an update letter: what to tell the resident, when it differs from the last recorded update. */
   summary?: string | null;
+  /** For the action-completed letter: which completed action (the latest by default). */
+  actionId?: string | null;
 }
 
 export interface Prompt {
@@ -174,6 +180,55 @@ export class LetterService {
     return this.getTemplate(actor, k);
   }
 
+  /** Who changed a template's wording, and when (newest first). */
+  async templateHistory(actor: Actor, kind: string) {
+    requirePermission(actor, 'letters:read');
+    const k = this.kind(kind);
+    const rows = await this.db
+      .selectFrom('history')
+      .select(['id', 'action', 'actor_label', 'at', 'after'])
+      .where('entity', '=', 'letter_template')
+      .where(sql<boolean>`coalesce(after->>'kind', before->>'kind') = ${k}`)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(100)
+      .execute();
+    return rows.map((r) => ({
+      action: r.action === 'letter_template_reset' ? 'Went back to the shipped wording' : `Changed the wording (version ${(r.after as any)?.version ?? '?'})`,
+      by: r.actor_label,
+      at: new Date(r.at).toISOString(),
+    }));
+  }
+
+  /**
+   * Render wording that has not been saved, against the sample case or a chosen case (by its
+   * reference), so a manager sees exactly what a resident would get. Checks the template first.
+   */
+  async previewTemplate(actor: Actor, kind: string, template: LetterTemplate, against: { reference?: string | null } = {}) {
+    requirePermission(actor, 'letter-templates:manage');
+    const k = this.kind(kind);
+    const t = { subject: template.subject.trim(), body: template.body.replace(/\r\n?/g, '\n') };
+    checkTemplate(k, t);
+    let facts: LetterFacts;
+    let caseLabel = 'the sample case (CMP-000123, Ms Priya Shah)';
+    if (against.reference) {
+      const ref = against.reference.trim().toUpperCase();
+      const row = await this.db.selectFrom('complaints').select(['id', 'reference']).where('reference', '=', ref).executeTakeFirst();
+      if (!row) throw new InvalidInput(`There is no complaint with the reference ${ref}.`, 'reference');
+      facts = (await this.facts(actor, row.id, k, {})).facts;
+      caseLabel = row.reference;
+    } else {
+      const st = await this.settings.get();
+      facts = sampleFacts(
+        k,
+        { landlord: { name: st.landlord.name, address: st.landlord.address, email: st.landlord.complaintsEmail, phone: st.landlord.complaintsPhone }, ombudsman: st.ombudsman, lgsco: st.lgsco },
+        actor.name,
+      );
+    }
+    const rendered = renderLetter(k, t, buildContext(facts));
+    return { caseLabel, subject: rendered.subject, text: rendered.text, complete: rendered.complete, message: rendered.complete ? null : describeMissing(k, rendered.missing), readability: rendered.readability };
+  }
+
   private kind(kind: string): LetterKind {
     if (!isLetterKind(kind)) throw new InvalidInput(`There is no letter kind "${kind}". The kinds are: ${LETTER_KINDS.join(', ')}.`, 'kind');
     return kind;
@@ -224,6 +279,31 @@ export class LetterService {
       case 'closure':
         if (view.status !== 'closed') notReady('it is not closed.');
         break;
+    }
+
+    let offers: LetterFacts['offers'] = null;
+    let completedAction: LetterFacts['completedAction'] = null;
+    let remainingActions: LetterFacts['remainingActions'] = null;
+    if (kind === 'remedy_offer') {
+      const rows = await this.db.selectFrom('remedies').select(['type', 'description', 'amount_pence', 'open_until']).where('complaint_id', '=', complaintId).where('status', '=', 'offered').orderBy('recorded_on').orderBy('id').execute();
+      if (rows.length === 0) notReady('no offer is recorded as made to the resident and awaiting their answer (record the offer on the remedies page first).');
+      offers = rows.map((r) => ({ type: r.type as any, description: r.description, amountPence: r.amount_pence, openUntil: r.open_until ? String(r.open_until).slice(0, 10) : null }));
+    }
+    if (kind === 'action_completed') {
+      const done = await this.db
+        .selectFrom('actions')
+        .select(['id', 'description', 'completed_on', 'completion_note'])
+        .where('complaint_id', '=', complaintId)
+        .where('status', '=', 'done')
+        .$if(!!options.actionId, (q) => q.where('id', '=', options.actionId!))
+        .orderBy('completed_on', 'desc')
+        .orderBy('updated_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!done) notReady(options.actionId ? 'that action is not recorded as done on this complaint.' : 'no action is recorded as done.');
+      completedAction = { description: done!.description, completedOn: String(done!.completed_on).slice(0, 10), note: done!.completion_note };
+      const open = await this.db.selectFrom('actions').select(['description', 'due_on']).where('complaint_id', '=', complaintId).where('status', '=', 'open').orderBy('due_on').orderBy('id').execute();
+      remainingActions = open.map((a) => ({ description: a.description, dueBy: a.due_on ? String(a.due_on).slice(0, 10) : null }));
     }
 
     const responded = lastEvent('responded', (e) => e.stage === stage);
@@ -288,6 +368,9 @@ export class LetterService {
           : null,
       closure: closed && view.status === 'closed' ? { on: closed.on, summary: closed.summary ?? null, afterStage: view.stage as Stage } : null,
       summaryOverride: options.summary ?? null,
+      offers,
+      completedAction,
+      remainingActions,
     };
     return { view, settings, facts, resident, representative, needs: [...((resident?.communication_needs as string[] | null) ?? []), ...needsRows.map((n) => n.description)], residentName, addressLines, today };
   }
@@ -351,6 +434,8 @@ export class LetterService {
     const { template, version } = await this.templateFor(kind);
     const rendered = renderLetter(kind, template, buildContext(f.facts));
     const r = this.recipient(f.settings, f, options);
+    const logo = await this.db.selectFrom('letterhead_logo').select(['content_type', 'data']).where('id', '=', 'logo').executeTakeFirst();
+    if (logo) r.letterhead.logo = { contentType: logo.content_type, data: Buffer.from(logo.data).toString('base64') };
     const html = toHtml(rendered.blocks, { subject: rendered.subject, largePrint: r.largePrint, letterhead: r.letterhead });
     return { f, rendered, r, html, templateVersion: version };
   }
@@ -461,6 +546,42 @@ export class LetterService {
       },
     );
     return result;
+  }
+
+  // ------------------------------------------------------------------ letters due
+
+  /**
+   * For each complaint, the letters its recorded steps call for that have not been sent since
+   * (e.g. acknowledged, but no acknowledgement letter). Two queries however many complaints.
+   */
+  async due(complaintIds: string[]): Promise<Map<string, { kind: LetterKind; title: string; since: Date }[]>> {
+    const out = new Map<string, { kind: LetterKind; title: string; since: Date }[]>();
+    if (complaintIds.length === 0) return out;
+    const ids = [...new Set(complaintIds)];
+    const [steps, sent, offers, done] = await Promise.all([
+      this.db
+        .selectFrom('history')
+        .select(['complaint_id', 'action', 'at', 'event'])
+        .where('complaint_id', 'in', ids)
+        .where('action', 'in', ['acknowledged', 'extended', 'responded', 'refused', 'closed', 'withdrawn', 'reopened', 'escalation_requested'])
+        .execute(),
+      this.db.selectFrom('letters').select(['complaint_id', 'kind', 'sent_at']).where('complaint_id', 'in', ids).execute(),
+      this.db.selectFrom('remedies').select(['complaint_id', 'updated_at']).where('complaint_id', 'in', ids).where('status', '=', 'offered').where('source', '<>', 'response').execute(),
+      this.db.selectFrom('actions').select(['complaint_id', 'updated_at']).where('complaint_id', 'in', ids).where('status', '=', 'done').execute(),
+    ]);
+    for (const id of ids) {
+      const caseSteps: CaseStep[] = steps
+        .filter((h) => h.complaint_id === id)
+        .map((h) => ({ action: h.action, at: new Date(h.at), stage: (h.event as any)?.stage ?? null, refusalKind: (h.event as any)?.kind ?? null }));
+      const extra = [
+        ...offers.filter((o) => o.complaint_id === id).map((o) => ({ kind: 'remedy_offer' as const, since: new Date(o.updated_at) })),
+        ...done.filter((a) => a.complaint_id === id).map((a) => ({ kind: 'action_completed' as const, since: new Date(a.updated_at) })),
+      ];
+      const letters = sent.filter((l) => l.complaint_id === id).map((l) => ({ kind: l.kind, sentAt: new Date(l.sent_at) }));
+      const due = lettersDue(caseSteps, letters, extra);
+      if (due.length) out.set(id, due);
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ the archive

@@ -417,12 +417,16 @@ export class OutboxService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async list(actor: Actor, f: { status?: string; complaintId?: string; limit?: number } = {}) {
+  async list(actor: Actor, f: { status?: string; complaintId?: string; reference?: string; unresolved?: boolean; limit?: number } = {}) {
     requirePermission(actor, 'outbox:read');
     let q = this.db
       .selectFrom('outbox')
       .leftJoin('complaints', 'complaints.id', 'outbox.complaint_id')
+      .leftJoin('outbox_resolutions', 'outbox_resolutions.outbox_id', 'outbox.id')
       .select([
+        'outbox_resolutions.note as resolution_note',
+        'outbox_resolutions.resolved_by_name',
+        'outbox_resolutions.resolved_at',
         'outbox.id',
         'outbox.kind',
         'outbox.status',
@@ -442,6 +446,8 @@ export class OutboxService {
       ]);
     if (f.status) q = q.where('outbox.status', '=', f.status);
     if (f.complaintId) q = q.where('outbox.complaint_id', '=', f.complaintId);
+    if (f.reference) q = q.where('complaints.reference', '=', f.reference.trim().toUpperCase());
+    if (f.unresolved) q = q.where('outbox.status', '=', 'failed').where('outbox_resolutions.outbox_id', 'is', null);
     const rows = await q.orderBy('outbox.created_at', 'desc').orderBy('outbox.id').limit(Math.min(Math.max(f.limit ?? 100, 1), 500)).execute();
     const counts = await this.db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('status').execute();
     return {
@@ -462,6 +468,7 @@ export class OutboxService {
         sentAt: r.sent_at ? new Date(r.sent_at).toISOString() : null,
         failedAt: r.failed_at ? new Date(r.failed_at).toISOString() : null,
         createdAt: new Date(r.created_at).toISOString(),
+        dealtWith: r.resolved_at ? { note: r.resolution_note as string, by: r.resolved_by_name as string, at: new Date(r.resolved_at).toISOString() } : null,
       })),
     };
   }
@@ -471,7 +478,12 @@ export class OutboxService {
     const row = await this.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFound('The email');
     const attempts = await this.db.selectFrom('outbox_attempts').selectAll().where('outbox_id', '=', id).orderBy('id').execute();
+    const resolution = await this.db.selectFrom('outbox_resolutions').selectAll().where('outbox_id', '=', id).executeTakeFirst();
+    const ref = row.complaint_id ? await this.db.selectFrom('complaints').select('reference').where('id', '=', row.complaint_id).executeTakeFirst() : undefined;
     return {
+      reference: ref?.reference ?? null,
+      textBody: row.text_body,
+      dealtWith: resolution ? { note: resolution.note, by: resolution.resolved_by_name, at: new Date(resolution.resolved_at).toISOString() } : null,
       id: row.id,
       kind: row.kind,
       status: row.status,
@@ -507,10 +519,49 @@ export class OutboxService {
       if (!row) throw new NotFound('The email');
       if (row.status !== 'failed') throw new InvalidInput(`Only a failed email can be retried; this one is ${row.status}.`, 'status');
       await trx.updateTable('outbox').set({ status: 'pending', attempts: 0, next_attempt_at: now, failed_at: null, updated_at: now }).where('id', '=', id).execute();
+      await trx.deleteFrom('outbox_resolutions').where('outbox_id', '=', id).execute();
       if (row.complaint_id) {
         await recordHistory(trx, actor, { complaintId: row.complaint_id, entity: 'email', entityId: id, action: 'email_retried', after: { outboxId: id, subject: row.subject } }, now);
       }
     });
     return this.get(actor, id);
+  }
+
+  /**
+   * A failed email a person has dealt with another way (sent by post, told by phone): recorded
+   * with what they did, on the outbox and in the case's history, so it stops asking for action.
+   */
+  async markDealtWith(actor: Actor, id: string, note: string) {
+    requirePermission(actor, 'outbox:manage');
+    const what = note.trim();
+    if (!what) throw new InvalidInput('Say what was done instead, for example "Sent by post on 3 June".', 'note');
+    if (what.length > 2000) throw new InvalidInput('What was done must be 2,000 characters or fewer.', 'note');
+    const now = this.clock();
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('outbox').select(['id', 'status', 'complaint_id', 'subject']).where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!row) throw new NotFound('The email');
+      if (row.status !== 'failed') throw new InvalidInput(`Only a failed email can be marked as dealt with; this one is ${row.status}.`, 'status');
+      const existing = await trx.selectFrom('outbox_resolutions').select('outbox_id').where('outbox_id', '=', id).executeTakeFirst();
+      if (existing) throw new InvalidInput('This email is already marked as dealt with.', 'status');
+      await trx.insertInto('outbox_resolutions').values({ outbox_id: id, note: what, resolved_by: actor.id, resolved_by_name: actor.name, resolved_at: now }).execute();
+      if (row.complaint_id) {
+        const c = await trx.selectFrom('complaints').select('resident_id').where('id', '=', row.complaint_id).executeTakeFirst();
+        await recordHistory(trx, actor, { complaintId: row.complaint_id, residentId: c?.resident_id ?? null, entity: 'email', entityId: id, action: 'email_failure_dealt_with', after: { outboxId: id, subject: row.subject, note: what } }, now);
+      }
+    });
+    return this.get(actor, id);
+  }
+
+  /** Failed emails on a case that nobody has yet dealt with (for the case page). */
+  async failedFor(complaintId: string) {
+    return this.db
+      .selectFrom('outbox')
+      .leftJoin('outbox_resolutions', 'outbox_resolutions.outbox_id', 'outbox.id')
+      .select(['outbox.id', 'outbox.subject', 'outbox.to_addresses', 'outbox.last_error', 'outbox.failed_at'])
+      .where('outbox.complaint_id', '=', complaintId)
+      .where('outbox.status', '=', 'failed')
+      .where('outbox_resolutions.outbox_id', 'is', null)
+      .orderBy('outbox.failed_at')
+      .execute();
   }
 }

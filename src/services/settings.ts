@@ -47,6 +47,8 @@ export const settingsSchema = z.object({
     /** Service areas whose points go to the Local Government and Social Care Ombudsman. */
     serviceAreas: z.array(z.string()),
   }),
+  /** Who letters come from by email: the From name and address (blank: the landlord's name and complaints email). */
+  mail: z.object({ fromName: z.string().max(200), fromAddress: z.string().max(320) }),
   /** Performance targets: the percentage of complaints to acknowledge, and to answer, on time. */
   targets: z.object({
     acknowledgementOnTime: z.number().int().min(0).max(100),
@@ -82,6 +84,7 @@ export const DEFAULT_SETTINGS: Settings = {
     serviceAreas: ['Support services'],
   },
   targets: { acknowledgementOnTime: 95, responseOnTime: 95 },
+  mail: { fromName: '', fromAddress: '' },
 };
 
 const CACHE_MS = 5_000;

@@ -46,6 +46,9 @@ const APP_CSS = `
 .app-due--overdue { color: #942514; font-weight: 700; }
 .app-table-scroll { overflow-x: auto; }
 .app-letter-text { white-space: pre-wrap; }
+.app-template-text { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 16px; }
+.app-logo-preview { max-width: 240px; max-height: 80px; }
+.app-field-list dt { margin-top: 10px; } .app-field-list dd { margin: 0 0 5px; } .app-field-list code, .govuk-list code { font-size: 14px; overflow-wrap: anywhere; }
 .app-counts { display: flex; flex-wrap: wrap; gap: 10px 25px; padding: 0; list-style: none; }
 .app-counts li { margin: 0; }
 .app-filters { background: #f3f2f1; padding: 15px 15px 0; margin-bottom: 25px; }

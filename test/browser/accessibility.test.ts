@@ -335,6 +335,25 @@ describe('accessibility: axe-core finds no WCAG 2.2 AA violations', () => {
     await checkLinks(t, asStaff);
   });
 
+  test('letters and email: templates, outbox, triage, letter settings, and their errors', { skip }, async (t) => {
+    const page = await signedIn(manager);
+    for (const url of ['/letter-templates', '/letter-templates/stage1_response', '/letter-templates/remedy_offer', '/outbox', '/outbox?status=needs-action', '/inbound-email', `/complaints/${awaiting.id}/letters`]) {
+      await visitAndCheck(t, page, url);
+    }
+    await errorAndCheck(t, page, '/letter-templates/extension', 'template saved without the Ombudsman', async (p) => {
+      const body = p.locator('#body');
+      await body.fill((await body.inputValue()).replace('{{ ombudsman }}', 'Call us.'));
+    }, 'button[value=save]');
+    await errorAndCheck(t, page, '/outbox', 'outbox, bad reference', async (p) => {
+      await p.locator('#reference').fill('nonsense');
+    }, 'form[action="/outbox"] button');
+    const admin_ = await signedIn(admin);
+    await visitAndCheck(t, admin_, '/settings/letters');
+    await errorAndCheck(t, admin_, '/settings/letters', 'letter sender, bad address', async (p) => {
+      await p.locator('#fromAddress').fill('not an address');
+    }, 'form[action="/settings/letters"] button');
+  });
+
   test('an administrator’s settings pages and their errors', { skip }, async (t) => {
     const page = await signedIn(admin);
     for (const url of ['/settings', '/settings/landlord', '/settings/lists', '/settings/calendar', '/settings/ombudsman', '/settings/targets', '/settings/users', '/settings/users/new']) {

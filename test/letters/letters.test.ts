@@ -175,6 +175,30 @@ forEachBackend('letters through the API', (backend) => {
       has(l.text, '0300 000 0000', '(g) how to reach us');
     });
 
+    test('remedy offer and action completed: the offer, its amount, how long it is open, how to accept; the action and when', async () => {
+      t.clock.set('2025-05-21T10:00:00Z');
+      const early = await t.call('POST', `/api/v1/complaints/${c.id}/letters/preview`, { as: t.users.handler, body: { kind: 'action_completed' } });
+      assert.equal(early.status, 422, 'no action is done yet');
+      assert.match(early.body.message, /no action is recorded as done/);
+      const offer = await send(c, 'remedy_offer');
+      common(offer.letter);
+      has(offer.letter.text, 'A payment for your time and trouble', 'what is offered');
+      has(offer.letter.text, '£150', 'the amount');
+      assert.match(offer.letter.text, /The offer is open until \w+day \d+ \w+ 2025/, 'how long it is open');
+      has(offer.letter.text, 'To accept, please contact us on 0300 000 0000', 'how to accept');
+      const actions = await t.call('GET', `/api/v1/actions?complaintId=${c.id}`, { as: t.users.manager });
+      const a = actions.body.items.find((x: any) => x.description === 'Redecorate the kitchen ceiling');
+      const done = await t.call('POST', `/api/v1/actions/${a.id}/complete`, { as: t.users.manager, body: { version: a.version, on: '2025-05-20', note: 'The ceiling was repainted by our decorator.' } });
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      t.clock.set('2025-05-21T11:00:00Z');
+      const { letter: l } = await send(c, 'action_completed');
+      common(l);
+      has(l.text, 'Redecorate the kitchen ceiling', 'the action');
+      has(l.text, 'Tuesday 20 May 2025', 'when it was done');
+      has(l.text, 'The ceiling was repainted by our decorator.', 'the note');
+      has(l.text, 'There is nothing else left for us to do', 'nothing remaining');
+    });
+
     test('stage 2 acknowledgement, by a different handler', async () => {
       t.clock.set('2025-05-28T10:00:00Z');
       c = await step(c, 'escalate', { reason: 'The ceiling is still stained.' });
@@ -222,21 +246,21 @@ forEachBackend('letters through the API', (backend) => {
     test('the letters are archived as sent, with history, correspondence and an outbox row each', async () => {
       const list = await t.call('GET', `/api/v1/complaints/${c.id}/letters`, { as: t.users.governance });
       assert.equal(list.status, 200);
-      assert.deepEqual(list.body.items.map((l: any) => l.kind), ['stage1_acknowledgement', 'extension', 'update', 'stage1_response', 'stage2_acknowledgement', 'stage2_response', 'closure']);
+      assert.deepEqual(list.body.items.map((l: any) => l.kind), ['stage1_acknowledgement', 'extension', 'update', 'stage1_response', 'remedy_offer', 'action_completed', 'stage2_acknowledgement', 'stage2_response', 'closure']);
       assert.ok(list.body.items.every((l: any) => l.sentBy.name === 'Hana Handler' && l.email.status === 'pending'));
       const one = await t.call('GET', `/api/v1/complaints/${c.id}/letters/${sent.ack1.id}`, { as: t.users.governance });
       assert.equal(one.status, 200);
       assert.equal(one.body.text, sent.ack1.text, 'the words are kept exactly as sent');
       const history = (await t.call('GET', `/api/v1/complaints/${c.id}/history`)).body.items;
       const lettersSent = history.filter((h: any) => h.action === 'letter_sent');
-      assert.equal(lettersSent.length, 7);
+      assert.equal(lettersSent.length, 9);
       assert.equal(lettersSent[0].entity, 'letter');
       assert.equal(lettersSent[0].after.kind, 'stage1_acknowledgement');
       const messages = (await t.call('GET', `/api/v1/complaints/${c.id}/correspondence`)).body.items.filter((m: any) => m.direction === 'out');
-      assert.equal(messages.length, 7);
+      assert.equal(messages.length, 9);
       const ob = await t.call('GET', `/api/v1/outbox?complaintId=${c.id}`);
       assert.equal(ob.status, 200);
-      assert.equal(ob.body.items.length, 7);
+      assert.equal(ob.body.items.length, 9);
       assert.ok(ob.body.items.every((i: any) => i.status === 'pending' && i.to[0] === RESIDENT.email && i.cc[0] === REPRESENTATIVE.email));
       assert.equal((await t.call('GET', '/api/v1/outbox', { as: t.users.handler })).status, 403, 'the outbox is for managers and administrators');
     });
@@ -247,7 +271,7 @@ forEachBackend('letters through the API', (backend) => {
       assert.equal(a.status, 201);
       assert.equal(b.status, 201);
       assert.equal(a.body.letter.id, b.body.letter.id);
-      assert.equal((await t.call('GET', `/api/v1/complaints/${c.id}/letters`)).body.items.length, 8);
+      assert.equal((await t.call('GET', `/api/v1/complaints/${c.id}/letters`)).body.items.length, 10);
     });
   });
 

@@ -19,9 +19,20 @@ describe('configuration', () => {
   test('production without PORT or a database fails, naming each missing value', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production' }), (e: any) => e instanceof ConfigError && /PORT/.test(e.message) && /DATABASE_URL/.test(e.message) && /PUTRIGHT_DATA_DIR/.test(e.message));
     assert.throws(() => loadConfig({ NODE_ENV: 'production', PORT: '8080' }), /DATABASE_URL/);
-    assert.doesNotThrow(() => loadConfig({ NODE_ENV: 'production', PORT: '8080', PUTRIGHT_DATA_DIR: '/var/lib/putright' }));
-    const pgc = loadConfig({ NODE_ENV: 'production', PORT: '8080', DATABASE_URL: 'postgres://u@h/db' });
+    assert.doesNotThrow(() => loadConfig({ NODE_ENV: 'production', PORT: '8080', PUTRIGHT_DATA_DIR: '/var/lib/putright', PUTRIGHT_SMTP_URL: 'smtp://mail.example.org:587' }));
+    const pgc = loadConfig({ NODE_ENV: 'production', PORT: '8080', DATABASE_URL: 'postgres://u@h/db', PUTRIGHT_MAIL_MODE: 'eml' });
     assert.equal(pgc.database.kind, 'postgres');
+  });
+
+  test('production without a mail server fails, unless writing .eml files is chosen explicitly', () => {
+    const base = { NODE_ENV: 'production', PORT: '8080', PUTRIGHT_DATA_DIR: '/var/lib/putright' };
+    assert.throws(() => loadConfig(base), (e: any) => e instanceof ConfigError && /PUTRIGHT_SMTP_URL/.test(e.message) && /PUTRIGHT_MAIL_MODE=eml/.test(e.message));
+    const eml = loadConfig({ ...base, PUTRIGHT_MAIL_MODE: 'eml', PUTRIGHT_OUTBOX_DIR: '/var/mail/putright' });
+    assert.deepEqual([eml.mail.mode, eml.mail.smtpUrl, eml.mail.outboxDir], ['eml', null, '/var/mail/putright']);
+    const smtp = loadConfig({ ...base, PUTRIGHT_SMTP_URL: 'smtps://u:p@mail.example.org:465' });
+    assert.equal(smtp.mail.mode, 'smtp');
+    assert.throws(() => loadConfig({ PUTRIGHT_MAIL_MODE: 'smtp' }), /PUTRIGHT_SMTP_URL/, 'smtp mode needs a server in any environment');
+    assert.equal(loadConfig({}).mail.mode, 'eml', 'development writes .eml files by default');
   });
 
   test('bad values are refused with the variable named', () => {

@@ -17,6 +17,7 @@ const sendBody = z
     kind: z.enum(LETTER_KINDS),
     channel: z.enum(['email', 'post']).nullish().describe('By default: email when the resident has an email address and does not prefer letters'),
     summary: optionalText(5_000).describe('Update letters: what to tell the resident, if not the last update recorded on the case'),
+    actionId: uuid.nullish().describe('Action-completed letters: which completed action (the latest by default)'),
   })
   .strict();
 

@@ -19,6 +19,8 @@ export function navigation(actor: Actor | null, currentPath: string): NavItem[] 
   if (can(role, 'service-requests:write')) items.push({ href: '/service-requests/new', text: 'Log a service request' });
   if (can(role, 'actions:read')) items.push({ href: '/actions', text: 'Actions' });
   if (can(role, 'complaints:read') || can(role, 'residents:read')) items.push({ href: '/search', text: 'Search' });
+  if (can(role, 'outbox:read')) items.push({ href: '/outbox', text: 'Email and letters' });
+  else if (can(role, 'inbound:triage')) items.push({ href: '/inbound-email', text: 'Email to triage' });
   if (can(role, 'settings:manage')) items.push({ href: '/settings', text: 'Settings' });
   if (can(role, 'subject-access:manage')) items.push({ href: '/data-protection', text: 'Data protection' });
   return items.map((i) => ({ ...i, active: currentPath === i.href || currentPath.startsWith(`${i.href}/`) }));

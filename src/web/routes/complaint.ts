@@ -9,6 +9,7 @@ import { actorCan } from '../../services/actor.js';
 import { CHANNELS } from '../../services/complaints.js';
 import { InvalidInput, NotFound, VersionConflict } from '../../services/errors.js';
 import { formBody, pageContext } from './common.js';
+import { caseLetterNotes } from './letters.js';
 import { describeRemedyHistory, REMEDY_TIMELINE_LABELS } from './remedies.js';
 import { ACTION_ROWS, POINT_ROWS, REMEDY_ROWS, STEPS, availableSteps, formFieldFor, FormProblem, isStep, toCommand, type Step } from './complaint-forms.js';
 
@@ -148,6 +149,7 @@ const complaintPages: FastifyPluginAsync = async (app) => {
     const ctx = await caseContext(req, id);
     await app.services.accessAudit.notesShown(req.actor!, id, ctx.notes);
     const done = (req.query as any).done;
+    const letterNotes = await caseLetterNotes(app, req.actor!, ctx.complaint, done);
     return reply.view(
       'complaint/case.njk',
       await pageContext(app, req, {
@@ -155,6 +157,7 @@ const complaintPages: FastifyPluginAsync = async (app) => {
         ...ctx,
         stepLabels: STEPS,
         done: done && DONE[done] ? DONE[done] : null,
+        ...letterNotes,
         channelLabels: CHANNEL_LABELS,
         remedyLabels: REMEDY_LABELS,
         channels: CHANNELS,

@@ -10,6 +10,7 @@ import intake from './intake.js';
 import residentsPages from './residents.js';
 import search from './search.js';
 import letterPages from './letters.js';
+import letterAdmin from './letter-admin.js';
 import publicPages from './public.js';
 import remedyPages from './remedies.js';
 import dataProtectionPages from './data-protection.js';
@@ -25,6 +26,7 @@ const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | nu
   await app.register(residentsPages);
   await app.register(search);
   await app.register(letterPages);
+  await app.register(letterAdmin);
   await app.register(publicPages);
   await app.register(remedyPages);
   await app.register(dataProtectionPages);

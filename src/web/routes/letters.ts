@@ -1,14 +1,54 @@
 /** Letters on the case page: preview with the Code's checks and readability, send, and download as sent. */
 import crypto from 'node:crypto';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Actor } from '../../services/actor.js';
+import { actorCan } from '../../services/actor.js';
 import { z } from 'zod';
 import { RuleViolation } from '../../core/lifecycle.js';
-import { LETTER_KINDS, LETTER_TITLES, isLetterKind } from '../../core/letters.js';
+import { LETTER_KINDS, LETTER_TITLES, isLetterKind, type LetterKind } from '../../core/letters.js';
 import { LetterIncomplete } from '../../services/letters.js';
 import { InvalidInput } from '../../services/errors.js';
 import { formBody, pageContext } from './common.js';
 
 const uuid = z.string().regex(/^[0-9a-f-]{36}$/i);
+
+/** The letter each step on the case page calls for, by the step's name in its form's address. */
+const STEP_LETTER: Record<string, (stage: number) => LetterKind> = {
+  acknowledge: (s) => (s === 2 ? 'stage2_acknowledgement' : 'stage1_acknowledgement'),
+  extend: () => 'extension',
+  updates: () => 'update',
+  respond: (s) => (s === 2 ? 'stage2_response' : 'stage1_response'),
+  refuse: () => 'refusal_acceptance',
+  'refuse-escalation': () => 'refusal_escalation',
+  close: () => 'closure',
+};
+
+/**
+ * What the case page says about letters: the letter the step just recorded calls for (a link
+ * straight to its preview), the letters due but not sent, and emails that failed and wait for a
+ * person to act.
+ */
+export async function caseLetterNotes(app: FastifyInstance, actor: Actor, complaint: { id: string; stage: number }, done: string | undefined) {
+  if (!actorCan(actor, 'letters:read')) return { letterNext: null, lettersDue: [], failedEmails: [] };
+  const due = (await app.services.letters.due([complaint.id])).get(complaint.id) ?? [];
+  const maySend = actorCan(actor, 'letters:send');
+  const nextKind = done && STEP_LETTER[done] ? STEP_LETTER[done](complaint.stage) : null;
+  const letterNext = maySend && nextKind && (nextKind === 'update' || due.some((d) => d.kind === nextKind)) ? { kind: nextKind, title: LETTER_TITLES[nextKind], href: `/complaints/${complaint.id}/letters?kind=${nextKind}#preview` } : null;
+  const failed = await app.services.outbox.failedFor(complaint.id);
+  return {
+    letterNext,
+    lettersDue: due.map((d) => ({ ...d, href: `/complaints/${complaint.id}/letters?kind=${d.kind}#preview` })),
+    failedEmails: failed.map((f) => ({ id: f.id, subject: f.subject, to: (f.to_addresses as string[]).join(', '), error: f.last_error, failedAt: f.failed_at ? new Date(f.failed_at).toISOString() : null })),
+    mayManageOutbox: actorCan(actor, 'outbox:manage'),
+  };
+}
+
+/** Work-list rows with the letters each case owes (one batched look-up for the page). */
+export async function withLettersDue<T extends { id: string }>(app: FastifyInstance, actor: Actor, items: T[]): Promise<(T & { lettersDue: string[] })[]> {
+  if (!actorCan(actor, 'letters:read')) return items.map((i) => ({ ...i, lettersDue: [] }));
+  const due = await app.services.letters.due(items.map((i) => i.id));
+  return items.map((i) => ({ ...i, lettersDue: (due.get(i.id) ?? []).map((d) => d.title) }));
+}
 
 const letterPages: FastifyPluginAsync = async (app) => {
   const { letters, complaints } = app.services;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { RuleViolation } from '../../core/lifecycle.js';
 import { VersionConflict, InvalidInput } from '../../services/errors.js';
 import { formBody, pageContext } from './common.js';
+import { withLettersDue } from './letters.js';
 
 const filtersSchema = z
   .object({
@@ -58,7 +59,7 @@ const work: FastifyPluginAsync = async (app) => {
       'work.njk',
       await pageContext(app, req, {
         title: 'My work',
-        items: list.items,
+        items: await withLettersDue(app, actor, list.items),
         nextCursor: list.nextCursor,
         counts,
         q: { ...q, handler },
