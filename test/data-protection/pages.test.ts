@@ -48,6 +48,19 @@ test('a manager downloads a subject access export by resident reference; a wrong
   assert.equal((await getPage(t.app, '/data-protection', handler)).statusCode, 403);
 });
 
+test('opening the case page records the restricted notes a manager read, and the resident page records the opening; a handler reading the case records nothing', async () => {
+  const count = async (action: string) => (await t.app.db.selectFrom('access_audit').select('id').where('action', '=', action).execute()).length;
+  const [notesBefore, residentBefore] = [await count('restricted_note_opened'), await count('resident_record_opened')];
+  assert.equal((await getPage(t.app, `/complaints/${c.id}`, handler)).statusCode, 200);
+  assert.equal(await count('restricted_note_opened'), notesBefore, 'the handler cannot read the restricted note');
+  const page = await getPage(t.app, `/complaints/${c.id}`, manager);
+  assert.equal(page.statusCode, 200);
+  assert.match(textOf(page.body), /safeguarding concern/);
+  assert.equal(await count('restricted_note_opened'), notesBefore + 1);
+  assert.equal((await getPage(t.app, `/residents/${c.residentId}`, handler)).statusCode, 200);
+  assert.equal(await count('resident_record_opened'), residentBefore + 1);
+});
+
 test('an administrator sees the dry-run report, runs retention, and reviews the access audit with filters', async () => {
   assert.equal((await getPage(t.app, '/data-protection/retention', manager)).statusCode, 403);
   assert.equal((await getPage(t.app, '/data-protection/access-audit', manager)).statusCode, 403);
@@ -60,6 +73,10 @@ test('an administrator sees the dry-run report, runs retention, and reviews the 
   const after = await getPage(t.app, '/data-protection/retention', admin);
   assert.match(textOf(after.body), /Nothing is past retention/);
   assert.equal((await t.app.db.selectFrom('complaints').select('description').where('id', '=', c.id).executeTakeFirstOrThrow()).description, '[anonymised]');
+  const anonymisedCase = await getPage(t.app, `/complaints/${c.id}`, manager);
+  assert.equal(anonymisedCase.statusCode, 200, 'an anonymised case still opens');
+  assert.match(textOf(anonymisedCase.body), /\[anonymised\]/);
+  assert.doesNotMatch(textOf(anonymisedCase.body), /Philippa|Quennell|safeguarding/);
   const audit = await getPage(t.app, '/data-protection/access-audit?action=subject_access_export', admin);
   assert.equal(audit.statusCode, 200);
   assert.match(textOf(audit.body), /Produced a subject access export/);
