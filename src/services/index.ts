@@ -4,6 +4,7 @@ import { ComplaintService } from './complaints.js';
 import { InboundMailService } from './inbound.js';
 import { LetterService } from './letters.js';
 import { OutboxService } from './outbox.js';
+import { PublicIntakeService } from './public-intake.js';
 import { ActionService, RemedyService } from './remedies.js';
 import { ContactService, ServiceRequestService } from './service-requests.js';
 import { SessionService } from './sessions.js';
@@ -22,6 +23,7 @@ export interface Services {
   inbound: InboundMailService;
   remedies: RemedyService;
   actions: ActionService;
+  publicIntake: PublicIntakeService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
@@ -41,5 +43,6 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     inbound: new InboundMailService(db, clock),
     remedies,
     actions,
+    publicIntake: new PublicIntakeService(db, settings, complaints, clock),
   };
 }
