@@ -36,6 +36,7 @@ const schema = z.object({
   PUTRIGHT_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
   PUTRIGHT_INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PUTRIGHT_INBOUND_SMTP_HOST: z.string().min(1).optional(),
+  PUTRIGHT_PUBLIC_URL: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL').optional(),
 });
 
 export interface Config {
@@ -53,6 +54,8 @@ export interface Config {
   mail: { smtpUrl: string | null; from: string | null; outboxDir: string; maxAttempts: number };
   /** Inbound email: the SMTP endpoint that files replies on cases; null when off. */
   inboundSmtp: { host: string; port: number } | null;
+  /** The address residents use, for links in emails (e.g. https://complaints.example.org.uk). */
+  publicUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.PUTRIGHT_OUTBOX_MAX_ATTEMPTS,
     },
     inboundSmtp: e.PUTRIGHT_INBOUND_SMTP_PORT === undefined ? null : { host: e.PUTRIGHT_INBOUND_SMTP_HOST ?? '127.0.0.1', port: e.PUTRIGHT_INBOUND_SMTP_PORT },
+    publicUrl: e.PUTRIGHT_PUBLIC_URL ? e.PUTRIGHT_PUBLIC_URL.replace(/\/+$/, '') : null,
   };
 }
 

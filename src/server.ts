@@ -31,7 +31,7 @@ async function main() {
   await migrate(database.db);
   log.info({ database: database.kind, dataDir: config.database.kind === 'pglite' ? config.database.dataDir : undefined }, 'database ready');
 
-  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, oidc: config.oidc });
+  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, oidc: config.oidc, publicUrl: config.publicUrl });
   const generated = await app.services.users.ensureAdmin(config.bootstrapAdmin.email, config.bootstrapAdmin.password);
   if (generated) {
     // Shown once, on the console only, so the first administrator can sign in.
@@ -40,6 +40,9 @@ async function main() {
 
   // Outgoing email: the outbox worker sends what committed transactions queued (letters).
   const mailer = config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl) : fileMailer(config.mail.outboxDir);
+  if (!config.publicUrl && config.env === 'production') {
+    log.warn('PUTRIGHT_PUBLIC_URL is not set: links emailed to residents use the address each request names');
+  }
   if (!config.mail.smtpUrl && config.env === 'production') {
     log.warn({ outboxDir: config.mail.outboxDir }, 'PUTRIGHT_SMTP_URL is not set: email is written to files and does not reach residents');
   }

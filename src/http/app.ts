@@ -39,6 +39,8 @@ export interface AppOptions {
   secureCookies?: boolean;
   /** Single sign-on through OpenID Connect; off when absent. */
   oidc?: import('../services/oidc.js').OidcConfig | null;
+  /** The address residents use, for links in emails; without it, the request's own address. */
+  publicUrl?: string | null;
 }
 
 /** Log lines carry the method, the path without its query string, and ids: never personal data. */
@@ -140,7 +142,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
 
   await registerWeb(app);
-  await app.register(pageRoutes, { secureCookies: opts.secureCookies ?? false, oidc: opts.oidc ?? null });
+  await app.register(pageRoutes, { secureCookies: opts.secureCookies ?? false, oidc: opts.oidc ?? null, publicUrl: opts.publicUrl ?? null });
 
   return app;
 }

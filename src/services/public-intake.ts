@@ -394,7 +394,7 @@ export class PublicIntakeService {
           text: [
             `Someone asked to follow complaint ${c.reference} with ${landlord.name}.`,
             `Use this link to see it, add information or ask for stage 2. It works once, for ${LINK_TTL_MS / 60_000} minutes:`,
-            `${baseUrl}/complain/follow/link/${token}`,
+            `${baseUrl}/complain/follow/link?t=${token}`,
             `If this was not you, you do not need to do anything.`,
           ].join('\n\n'),
           complaintId: c.id,

@@ -14,7 +14,7 @@ import publicPages from './public.js';
 import remedyPages from './remedies.js';
 import publicComplaints from './public-complaints.js';
 
-const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null }> = async (app, opts) => {
+const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null; publicUrl?: string | null }> = async (app, opts) => {
   // Single sign-on routes exist only when it is configured.
   await app.register(sso, opts);
   await app.register(auth, opts);

@@ -132,9 +132,10 @@ function rawValues(req: FastifyRequest): Values & { help?: any } {
   return v;
 }
 
-const publicComplaints: FastifyPluginAsync<{ secureCookies: boolean }> = async (app, opts) => {
+const publicComplaints: FastifyPluginAsync<{ secureCookies: boolean; publicUrl?: string | null }> = async (app, opts) => {
   const svc = app.services.publicIntake;
-  await app.register(multipart, { limits: { fileSize: MAX_ATTACHMENT_BYTES + 1, files: 1, fields: 10, fieldSize: 20_000 } });
+  // A file over the limit is cut short and flagged (not an error), so the page can say why it was refused.
+  await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_ATTACHMENT_BYTES + 1, files: 1, fields: 10, fieldSize: 20_000 } });
   const secure = opts.secureCookies;
   const cfg = { config: { access: 'public' as const } };
 
@@ -399,7 +400,8 @@ const publicComplaints: FastifyPluginAsync<{ secureCookies: boolean }> = async (
     if (p.any) return followStart(req, reply, v, p, 400);
     if (await limited(req, reply, [['postsPerAddress', clientAddress(req)], ['linksPerAddress', clientAddress(req)]])) return;
     const normal = ref.startsWith('CMP-') ? ref : `CMP-${ref.slice(3)}`;
-    await svc.requestLink(normal, `${req.protocol}://${req.host}`);
+    // Links use the configured public address, so a forged Host header cannot redirect them.
+    await svc.requestLink(normal, opts.publicUrl ?? `${req.protocol}://${req.host}`);
     return reply.redirect('/complain/follow/check-your-email', 303);
   });
 
