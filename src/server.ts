@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirectoryLocked, migrate, openEmbedded, openPostgres, type DatabaseHandle } from './db/database.js';
-import { buildApp, logSerializers } from './http/app.js';
+import { buildApp, logRedact, logSerializers } from './http/app.js';
 import { fileMailer, OutboxWorker, smtpMailer } from './services/outbox.js';
 import { startInboundSmtp } from './services/inbound.js';
 
@@ -17,7 +17,7 @@ async function main() {
     }
     throw err;
   }
-  const log = pino({ level: config.logLevel, serializers: logSerializers, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  const log = pino({ level: config.logLevel, serializers: logSerializers, redact: logRedact });
   let database: DatabaseHandle;
   try {
     database = config.database.kind === 'postgres' ? openPostgres(config.database.url, config.database.poolSize) : await openEmbedded(config.database.dataDir);

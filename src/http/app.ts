@@ -44,6 +44,12 @@ export interface AppOptions {
 }
 
 /** Log lines carry the method, the path without its query string, and ids: never personal data. */
+/**
+ * Paths pino removes: credentials in request headers, including the copy @fastify/multipart logs
+ * at trace level when it sets up an upload (busboyOptions.headers).
+ */
+export const logRedact = ['req.headers.authorization', 'req.headers.cookie', 'busboyOptions.headers.cookie', 'busboyOptions.headers.authorization'];
+
 export const logSerializers = {
   req(req: any) {
     return { method: req.method, path: String(req.url ?? '').split('?')[0], id: req.id };
