@@ -39,6 +39,7 @@ const schema = z.object({
   PUTRIGHT_INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PUTRIGHT_INBOUND_SMTP_HOST: z.string().min(1).optional(),
   PUTRIGHT_RETENTION_SWEEP_MINUTES: z.coerce.number().int().min(0).max(10_080).default(1440),
+  PUTRIGHT_PUBLIC_URL: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL').optional(),
 });
 
 export interface Config {
@@ -58,6 +59,8 @@ export interface Config {
   inboundSmtp: { host: string; port: number } | null;
   /** How often each instance runs the retention sweep, in minutes; 0 turns it off. */
   retentionSweepMinutes: number;
+  /** The address residents use, for links in emails (e.g. https://complaints.example.org.uk). */
+  publicUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -105,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     inboundSmtp: e.PUTRIGHT_INBOUND_SMTP_PORT === undefined ? null : { host: e.PUTRIGHT_INBOUND_SMTP_HOST ?? '127.0.0.1', port: e.PUTRIGHT_INBOUND_SMTP_PORT },
     retentionSweepMinutes: e.PUTRIGHT_RETENTION_SWEEP_MINUTES,
+    publicUrl: e.PUTRIGHT_PUBLIC_URL ? e.PUTRIGHT_PUBLIC_URL.replace(/\/+$/, '') : null,
   };
 }
 

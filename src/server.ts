@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirectoryLocked, migrate, openEmbedded, openPostgres, type DatabaseHandle } from './db/database.js';
-import { buildApp, logSerializers } from './http/app.js';
+import { buildApp, logRedact, logSerializers } from './http/app.js';
 import { fileMailer, OutboxWorker, smtpMailer } from './services/outbox.js';
 import { startInboundSmtp } from './services/inbound.js';
 import { RetentionSweeper } from './services/data-protection/retention.js';
@@ -19,7 +19,7 @@ async function main() {
     }
     throw err;
   }
-  const log = pino({ level: config.logLevel, serializers: logSerializers, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  const log = pino({ level: config.logLevel, serializers: logSerializers, redact: logRedact });
   let database: DatabaseHandle;
   try {
     database = config.database.kind === 'postgres' ? openPostgres(config.database.url, config.database.poolSize) : await openEmbedded(config.database.dataDir);
@@ -34,7 +34,7 @@ async function main() {
   log.info({ database: database.kind, dataDir: config.database.kind === 'pglite' ? config.database.dataDir : undefined }, 'database ready');
 
   // In production the service is behind TLS: session cookies are Secure (HSTS is sent on https requests).
-  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, oidc: config.oidc, secureCookies: config.env === 'production' });
+  const app = await buildApp({ database, logger: log, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, oidc: config.oidc, secureCookies: config.env === 'production', publicUrl: config.publicUrl });
   const generated = await app.services.users.ensureAdmin(config.bootstrapAdmin.email, config.bootstrapAdmin.password);
   if (generated) {
     // Shown once, on the console only, so the first administrator can sign in.
@@ -43,6 +43,9 @@ async function main() {
 
   // Outgoing email: the outbox worker sends what committed transactions queued (letters).
   const mailer = config.mail.mode === 'smtp' && config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl) : fileMailer(config.mail.outboxDir);
+  if (!config.publicUrl && config.env === 'production') {
+    log.warn('PUTRIGHT_PUBLIC_URL is not set: links emailed to residents use the address each request names');
+  }
   if (mailer.kind === 'file' && config.env === 'production') {
     log.warn({ outboxDir: config.mail.outboxDir }, 'PUTRIGHT_MAIL_MODE=eml: email is written to .eml files and does not reach residents by itself');
   }

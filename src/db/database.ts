@@ -17,6 +17,7 @@ import * as m0003 from './migrations/0003_remedies_actions.js';
 import * as m0004 from './migrations/0004_letters_outbox.js';
 import * as m0009 from './migrations/0009_data_protection.js';
 import * as m0010 from './migrations/0010_letters_settings.js';
+import * as m0006 from './migrations/0006_public_intake.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0004_letters_outbox': m0004,
   '0009_data_protection': m0009,
   '0010_letters_settings': m0010,
+  '0006_public_intake': m0006,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -455,6 +455,13 @@ export interface LetterheadLogoTable {
   sha256: string;
   updated_by: string | null;
   updated_at: Generated<Date>;
+  // residents (#4): the public pages
+  public_drafts: PublicDraftsTable;
+  public_draft_files: PublicDraftFilesTable;
+  public_submissions: PublicSubmissionsTable;
+  follow_links: FollowLinksTable;
+  follow_sessions: FollowSessionsTable;
+  rate_limit_hits: RateLimitHitsTable;
 }
 
 export type ComplaintRow = Selectable<ComplaintsTable>;
@@ -527,4 +534,53 @@ export interface AnonymisedComplaintsTable {
   complaint_id: string;
   run_id: string | null;
   anonymised_at: Timestamp;
+// residents (#4): the public pages
+export interface PublicDraftsTable {
+  id_hash: string;
+  csrf_token: string;
+  answers: Json<Record<string, unknown>>;
+  complaint_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date;
+}
+
+export interface PublicDraftFilesTable {
+  id: Generated<string>;
+  draft_hash: string;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  data: Buffer;
+  created_at: Date;
+}
+
+export interface PublicSubmissionsTable {
+  complaint_id: string;
+  email: string | null;
+  family_name_key: string;
+  postcode_key: string | null;
+  submitted_at: Date;
+}
+
+export interface FollowLinksTable {
+  token_hash: string;
+  complaint_id: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface FollowSessionsTable {
+  id_hash: string;
+  complaint_id: string;
+  csrf_token: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export interface RateLimitHitsTable {
+  bucket: string;
+  window_start: Date;
+  hits: number;
 }

@@ -40,9 +40,17 @@ export interface AppOptions {
   secureCookies?: boolean;
   /** Single sign-on through OpenID Connect; off when absent. */
   oidc?: import('../services/oidc.js').OidcConfig | null;
+  /** The address residents use, for links in emails; without it, the request's own address. */
+  publicUrl?: string | null;
 }
 
 /** Log lines carry the method, the path without its query string, and ids: never personal data. */
+/**
+ * Paths pino removes: credentials in request headers, including the copy @fastify/multipart logs
+ * at trace level when it sets up an upload (busboyOptions.headers).
+ */
+export const logRedact = ['req.headers.authorization', 'req.headers.cookie', 'busboyOptions.headers.cookie', 'busboyOptions.headers.authorization'];
+
 export const logSerializers = {
   req(req: any) {
     return { method: req.method, path: String(req.url ?? '').split('?')[0], id: req.id };
@@ -142,7 +150,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
 
   await registerWeb(app);
-  await app.register(pageRoutes, { secureCookies: opts.secureCookies ?? false, oidc: opts.oidc ?? null });
+  await app.register(pageRoutes, { secureCookies: opts.secureCookies ?? false, oidc: opts.oidc ?? null, publicUrl: opts.publicUrl ?? null });
 
   return app;
 }

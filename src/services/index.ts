@@ -4,6 +4,7 @@ import { ComplaintService } from './complaints.js';
 import { InboundMailService } from './inbound.js';
 import { LetterService } from './letters.js';
 import { OutboxService } from './outbox.js';
+import { PublicIntakeService } from './public-intake.js';
 import { ActionService, RemedyService } from './remedies.js';
 import { ContactService, ServiceRequestService } from './service-requests.js';
 import { SessionService } from './sessions.js';
@@ -28,6 +29,7 @@ export interface Services {
   accessAudit: AccessAuditService;
   subjectAccess: SubjectAccessService;
   retention: RetentionService;
+  publicIntake: PublicIntakeService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
@@ -51,5 +53,6 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     accessAudit,
     subjectAccess: new SubjectAccessService(db, accessAudit, clock),
     retention: new RetentionService(db, clock),
+    publicIntake: new PublicIntakeService(db, settings, complaints, clock),
   };
 }

@@ -14,8 +14,9 @@ import letterAdmin from './letter-admin.js';
 import publicPages from './public.js';
 import remedyPages from './remedies.js';
 import dataProtectionPages from './data-protection.js';
+import publicComplaints from './public-complaints.js';
 
-const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null }> = async (app, opts) => {
+const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null; publicUrl?: string | null }> = async (app, opts) => {
   // Single sign-on routes exist only when it is configured.
   await app.register(sso, opts);
   await app.register(auth, opts);
@@ -30,6 +31,7 @@ const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | nu
   await app.register(publicPages);
   await app.register(remedyPages);
   await app.register(dataProtectionPages);
+  await app.register(publicComplaints, opts);
 };
 
 export default pages;
