@@ -426,6 +426,13 @@ export interface Database {
   outbox_resolutions: OutboxResolutionsTable;
   inbound_attachments: InboundAttachmentsTable;
   letterhead_logo: LetterheadLogoTable;
+  // residents (#4): the public pages
+  public_drafts: PublicDraftsTable;
+  public_draft_files: PublicDraftFilesTable;
+  public_submissions: PublicSubmissionsTable;
+  follow_links: FollowLinksTable;
+  follow_sessions: FollowSessionsTable;
+  rate_limit_hits: RateLimitHitsTable;
 }
 
 export interface OutboxResolutionsTable {
@@ -455,13 +462,6 @@ export interface LetterheadLogoTable {
   sha256: string;
   updated_by: string | null;
   updated_at: Generated<Date>;
-  // residents (#4): the public pages
-  public_drafts: PublicDraftsTable;
-  public_draft_files: PublicDraftFilesTable;
-  public_submissions: PublicSubmissionsTable;
-  follow_links: FollowLinksTable;
-  follow_sessions: FollowSessionsTable;
-  rate_limit_hits: RateLimitHitsTable;
 }
 
 export type ComplaintRow = Selectable<ComplaintsTable>;
@@ -534,6 +534,8 @@ export interface AnonymisedComplaintsTable {
   complaint_id: string;
   run_id: string | null;
   anonymised_at: Timestamp;
+}
+
 // residents (#4): the public pages
 export interface PublicDraftsTable {
   id_hash: string;
