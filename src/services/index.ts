@@ -2,6 +2,9 @@
 import type { Db } from '../db/database.js';
 import { ComplaintService } from './complaints.js';
 import { InboundMailService } from './inbound.js';
+import { LearningService } from './learning.js';
+import { OmbudsmanService } from './ombudsman.js';
+import { ReminderService } from './reminders.js';
 import { LetterService } from './letters.js';
 import { OutboxService } from './outbox.js';
 import { ActionService, RemedyService } from './remedies.js';
@@ -22,12 +25,16 @@ export interface Services {
   inbound: InboundMailService;
   remedies: RemedyService;
   actions: ActionService;
+  learning: LearningService;
+  ombudsman: OmbudsmanService;
+  reminders: ReminderService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
   const settings = new SettingsService(db);
   const actions = new ActionService(db, clock);
-  const remedies = new RemedyService(db, clock, actions);
+  const learning = new LearningService(db, clock);
+  const remedies = new RemedyService(db, clock, actions, learning);
   const complaints = new ComplaintService(db, settings, clock, remedies);
   return {
     settings,
@@ -41,5 +48,8 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     inbound: new InboundMailService(db, clock),
     remedies,
     actions,
+    learning,
+    ombudsman: new OmbudsmanService(db, clock),
+    reminders: new ReminderService(db, clock),
   };
 }
