@@ -100,7 +100,7 @@ const api: FastifyPluginAsyncZod = async (app) => {
     async (req) => learning.themes(req.actor!, req.query.from, req.query.to, req.query.by ?? 'quarter'),
   );
 
-  app.get('/learning-items/published', { config: { access: 'public' }, schema: { tags: ['learning'], summary: 'The published “you said, we did” list (no personal data)' } }, async () => ({ items: await learning.published() }));
+  app.get('/learning-items/published', { config: { access: 'learning:read' }, schema: { tags: ['learning'], summary: 'The published “you said, we did” list, exactly as the public page /you-said-we-did shows it (no personal data)' } }, async () => ({ items: await learning.published() }));
 
   app.get('/learning-items/:id', { config: { access: 'learning:read' }, schema: { tags: ['learning'], summary: 'A learning item', params: idParams } }, async (req) => learning.get(req.actor!, req.params.id));
 
