@@ -454,6 +454,8 @@ export interface OmbudsmanFindingsTable {
   issue_kind: string;
   finding: string;
   note: string | null;
+  /** The order the Ombudsman gave them in. */
+  position: Generated<number>;
   created_at: Generated<Date>;
 }
 
@@ -469,6 +471,7 @@ export interface OmbudsmanOrdersTable {
   evidence: string | null;
   evidence_sent_on: DateCol | null;
   declined_reason: string | null;
+  position: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   version: Generated<number>;

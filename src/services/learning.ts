@@ -322,8 +322,14 @@ export class LearningService {
         .executeTakeFirst();
       if (!updated) throw new VersionConflict('The learning item', row.version + 1);
       const residentId = row.complaint_id ? (await trx.selectFrom('complaints').select('resident_id').where('id', '=', row.complaint_id).executeTakeFirst())?.resident_id ?? null : null;
-      const action = publishing ? 'learning_published' : row.status !== updated.status ? `learning_${updated.status}` : 'learning_changed';
-      await recordHistory(trx, actor, { complaintId: row.complaint_id, residentId, entity: 'learning_item', entityId: id, action, before: snapshot(row), after: snapshot(updated) }, this.clock());
+      // One history row for each thing that happened: a change of status, publication, or an edit.
+      const actions = [...(row.status !== updated.status ? [`learning_${updated.status}`] : []), ...(publishing ? ['learning_published'] : [])];
+      await recordHistory(
+        trx,
+        actor,
+        (actions.length ? actions : ['learning_changed']).map((action) => ({ complaintId: row.complaint_id, residentId, entity: 'learning_item', entityId: id, action, before: snapshot(row), after: snapshot(updated) })),
+        this.clock(),
+      );
       return (await this.views(trx, [updated], settings))[0];
     });
   }

@@ -117,8 +117,8 @@ export class OmbudsmanService {
     const [complaint, requests, findings, orders] = await Promise.all([
       trx.selectFrom('complaints').select(['reference']).where('id', '=', row.complaint_id).executeTakeFirst(),
       trx.selectFrom('ombudsman_requests').selectAll().where('case_id', '=', row.id).orderBy('due_on').orderBy('id').execute(),
-      trx.selectFrom('ombudsman_findings').selectAll().where('case_id', '=', row.id).orderBy('created_at').orderBy('id').execute(),
-      trx.selectFrom('ombudsman_orders').selectAll().where('case_id', '=', row.id).orderBy('due_on').orderBy('created_at').orderBy('id').execute(),
+      trx.selectFrom('ombudsman_findings').selectAll().where('case_id', '=', row.id).orderBy('position').orderBy('id').execute(),
+      trx.selectFrom('ombudsman_orders').selectAll().where('case_id', '=', row.id).orderBy('due_on').orderBy('position').orderBy('id').execute(),
     ]);
     const ownerIds = [row.owner_user_id, ...orders.map((o) => o.owner_user_id)].filter((x): x is string => !!x);
     const names = new Map(ownerIds.length ? (await trx.selectFrom('users').select(['id', 'name']).where('id', 'in', ownerIds).execute()).map((u) => [u.id, u.name]) : []);
@@ -214,7 +214,8 @@ export class OmbudsmanService {
       .where('o.declined_reason', 'is', null)
       .orderBy(sql`case when o.due_on < ${today} then 0 else 1 end`)
       .orderBy('o.due_on', (ob) => ob.asc().nullsLast())
-      .orderBy('o.id')
+      .orderBy('c.id')
+      .orderBy('o.position')
       .limit(500)
       .execute();
     const ownerIds = rows.map((o) => o.owner_user_id).filter((x): x is string => !!x);
@@ -309,14 +310,15 @@ export class OmbudsmanService {
       for (const o of input.orders ?? []) await this.checkOwner(trx, o.ownerUserId, 'orders');
       await trx
         .insertInto('ombudsman_findings')
-        .values(input.findings.map((f) => ({ case_id: caseId, issue: f.issue.trim(), issue_kind: f.issueKind, finding: f.finding, note: f.note?.trim() || null })))
+        .values(input.findings.map((f, i) => ({ case_id: caseId, issue: f.issue.trim(), issue_kind: f.issueKind, finding: f.finding, note: f.note?.trim() || null, position: i })))
         .execute();
       if (input.orders?.length) {
         await trx
           .insertInto('ombudsman_orders')
           .values(
-            input.orders.map((o) => ({
+            input.orders.map((o, i) => ({
               case_id: caseId,
+              position: i,
               kind: o.kind,
               description: o.description.trim(),
               due_on: o.dueOn ?? null,

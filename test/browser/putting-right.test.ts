@@ -222,7 +222,7 @@ describe('putting things right in a browser', () => {
     // Everything on the case's timeline.
     casePage = await CasePage.visit(page, c.id);
     const history = (await s.t.app.db.selectFrom('history').select('action').where('complaint_id', '=', c.id).execute()).map((h) => h.action);
-    for (const a of ['learning_prompted', 'learning_improvement_made', 'ombudsman_case_opened', 'ombudsman_determination', 'ombudsman_order_evidence_sent', 'remedy_approved']) assert.ok(history.includes(a), `history has ${a}`);
+    for (const a of ['learning_prompted', 'learning_improvement_made', 'learning_published', 'ombudsman_case_opened', 'ombudsman_determination', 'ombudsman_order_evidence_sent', 'remedy_approved']) assert.ok(history.includes(a), `history has ${a}`);
     assert.deepEqual(errors, [], 'no script errors or CSP violations on any page');
     assert.equal(axeChecked.length, 11);
   });

@@ -101,6 +101,7 @@ export async function up(db: Kysely<any>): Promise<void> {
         ),
     )
     .addColumn('note', 'text')
+    .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .execute();
   await db.schema.createIndex('ombudsman_findings_case').on('ombudsman_findings').column('case_id').execute();
@@ -118,6 +119,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('evidence', 'text')
     .addColumn('evidence_sent_on', 'date')
     .addColumn('declined_reason', 'text')
+    .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))

@@ -126,7 +126,7 @@ export class LearningItemPage extends AbstractPage {
     await f.getByLabel('Recommendation').fill(o.recommendation);
     await f.getByLabel('Service area that owns it').selectOption({ label: o.serviceArea });
     await f.getByLabel('The service area’s response').fill(o.areaResponse);
-    if (o.improvement) await f.getByLabel('Improvement made').fill(o.improvement);
+    if (o.improvement) await f.getByLabel('What improvement was made').fill(o.improvement);
     if (o.improvedOn) await fillDate(f, 'When the improvement was made', o.improvedOn);
     await f.getByRole('group', { name: 'Status' }).getByLabel(o.status, { exact: true }).check();
     if (o.youSaid) await f.getByLabel('You said', { exact: true }).fill(o.youSaid);
