@@ -40,6 +40,8 @@ const schema = z.object({
   PUTRIGHT_INBOUND_SMTP_HOST: z.string().min(1).optional(),
   PUTRIGHT_RETENTION_SWEEP_MINUTES: z.coerce.number().int().min(0).max(10_080).default(1440),
   PUTRIGHT_PUBLIC_URL: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL').optional(),
+  /** How often the reminder sweep runs, in seconds; 0 turns it off (another instance may run it). */
+  PUTRIGHT_REMINDER_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 });
 
 export interface Config {
@@ -61,6 +63,8 @@ export interface Config {
   retentionSweepMinutes: number;
   /** The address residents use, for links in emails (e.g. https://complaints.example.org.uk). */
   publicUrl: string | null;
+  /** Reminders: the sweep's interval in seconds; 0 when off. */
+  reminders: { intervalSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -109,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inboundSmtp: e.PUTRIGHT_INBOUND_SMTP_PORT === undefined ? null : { host: e.PUTRIGHT_INBOUND_SMTP_HOST ?? '127.0.0.1', port: e.PUTRIGHT_INBOUND_SMTP_PORT },
     retentionSweepMinutes: e.PUTRIGHT_RETENTION_SWEEP_MINUTES,
     publicUrl: e.PUTRIGHT_PUBLIC_URL ? e.PUTRIGHT_PUBLIC_URL.replace(/\/+$/, '') : null,
+    reminders: { intervalSeconds: e.PUTRIGHT_REMINDER_INTERVAL_SECONDS },
   };
 }
 

@@ -2,6 +2,9 @@
 import type { Db } from '../db/database.js';
 import { ComplaintService } from './complaints.js';
 import { InboundMailService } from './inbound.js';
+import { LearningService } from './learning.js';
+import { OmbudsmanService } from './ombudsman.js';
+import { ReminderService } from './reminders.js';
 import { LetterService } from './letters.js';
 import { OutboxService } from './outbox.js';
 import { PublicIntakeService } from './public-intake.js';
@@ -30,12 +33,16 @@ export interface Services {
   subjectAccess: SubjectAccessService;
   retention: RetentionService;
   publicIntake: PublicIntakeService;
+  learning: LearningService;
+  ombudsman: OmbudsmanService;
+  reminders: ReminderService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
   const settings = new SettingsService(db);
   const actions = new ActionService(db, clock);
-  const remedies = new RemedyService(db, clock, actions);
+  const learning = new LearningService(db, clock);
+  const remedies = new RemedyService(db, clock, actions, learning);
   const complaints = new ComplaintService(db, settings, clock, remedies);
   const accessAudit = new AccessAuditService(db, clock);
   return {
@@ -54,5 +61,8 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     subjectAccess: new SubjectAccessService(db, accessAudit, clock),
     retention: new RetentionService(db, clock),
     publicIntake: new PublicIntakeService(db, settings, complaints, clock),
+    learning,
+    ombudsman: new OmbudsmanService(db, clock),
+    reminders: new ReminderService(db, clock),
   };
 }

@@ -15,6 +15,7 @@ import publicPages from './public.js';
 import remedyPages from './remedies.js';
 import dataProtectionPages from './data-protection.js';
 import publicComplaints from './public-complaints.js';
+import learningOmbudsmanPages from './learning-ombudsman.js';
 
 const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null; publicUrl?: string | null }> = async (app, opts) => {
   // Single sign-on routes exist only when it is configured.
@@ -32,6 +33,7 @@ const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | nu
   await app.register(remedyPages);
   await app.register(dataProtectionPages);
   await app.register(publicComplaints, opts);
+  await app.register(learningOmbudsmanPages);
 };
 
 export default pages;

@@ -136,7 +136,7 @@ function penceOf(v: unknown, field: string): number | null {
 }
 
 /** A problem on one form: its field's id is the form's prefix and the field's name. */
-function problemFor(prefix: string, field: string, text: string, dateFields: string[]): FormErrors {
+export function problemFor(prefix: string, field: string, text: string, dateFields: string[]): FormErrors {
   const id = `${prefix}${field}`;
   const href = dateFields.includes(field) ? `#${id}-day` : `#${id}`;
   return { errorList: [{ text, href }], fields: { [id]: { text } } };
@@ -144,6 +144,36 @@ function problemFor(prefix: string, field: string, text: string, dateFields: str
 
 /** A service field name as a form field name. */
 const FIELD_FOR: Record<string, string> = { amountPence: 'amount', offeredOn: 'offerNow', ownerUserId: 'owner', ownerTeam: 'ownerTeam', residentUpdateEveryDays: 'every' };
+
+/**
+ * Run a change from a form; on a problem, show the page again with the form's values and an error
+ * summary naming the field (`fieldFor` maps a service's field name to the form's).
+ */
+export async function attempt(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: {
+    form: string;
+    prefix: string;
+    dateFields: string[];
+    rerender: (failed: { form: string; values: Record<string, any> }, errors: FormErrors, status: number) => Promise<unknown>;
+    run: () => Promise<string>;
+    fieldFor?: Record<string, string>;
+  },
+) {
+  const values = formBody(req);
+  const fieldFor = opts.fieldFor ?? FIELD_FOR;
+  const fail = (field: string, text: string, status: number) => opts.rerender({ form: opts.form, values }, problemFor(opts.prefix, field, text, opts.dateFields), status);
+  try {
+    return reply.redirect(await opts.run(), 303);
+  } catch (err) {
+    if (err instanceof FormProblem) return fail(err.field, err.message, 400);
+    if (err instanceof RuleViolation || err instanceof InvalidInput) return fail(fieldFor[err.field ?? ''] ?? err.field ?? 'form', err.message, 422);
+    if (err instanceof VersionConflict) return fail('form', 'Someone else changed this while you were working on it. Nothing was saved: check it and try again.', 409);
+    if (err instanceof Forbidden) return fail('form', err.message, 403);
+    throw err;
+  }
+}
 
 const remedyPages: FastifyPluginAsync = async (app) => {
   const { remedies, actions, complaints, users } = app.services;
@@ -195,25 +225,6 @@ const remedyPages: FastifyPluginAsync = async (app) => {
     { config: { access: 'remedies:read' }, schema: { hide: true, params: idParams, querystring: z.object({ done: z.string().max(40).optional() }).passthrough() } },
     async (req, reply) => complaintPage(req, reply, (req.params as any).id, { done: (req.query as any).done ?? null }),
   );
-
-  /** Run a change; on a problem, show the page again with the form's values and an error summary. */
-  async function attempt(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    opts: { form: string; prefix: string; dateFields: string[]; rerender: (failed: { form: string; values: Record<string, any> }, errors: FormErrors, status: number) => Promise<unknown>; run: () => Promise<string> },
-  ) {
-    const values = formBody(req);
-    const fail = (field: string, text: string, status: number) => opts.rerender({ form: opts.form, values }, problemFor(opts.prefix, field, text, opts.dateFields), status);
-    try {
-      return reply.redirect(await opts.run(), 303);
-    } catch (err) {
-      if (err instanceof FormProblem) return fail(err.field, err.message, 400);
-      if (err instanceof RuleViolation || err instanceof InvalidInput) return fail(FIELD_FOR[err.field ?? ''] ?? err.field ?? 'form', err.message, 422);
-      if (err instanceof VersionConflict) return fail('form', 'Someone else changed this while you were working on it. Nothing was saved: check it and try again.', 409);
-      if (err instanceof Forbidden) return fail('form', err.message, 403);
-      throw err;
-    }
-  }
 
   app.post('/complaints/:id/remedies-and-actions/remedies', { config: { access: 'remedies:write' }, schema: { hide: true, params: idParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
@@ -355,6 +366,7 @@ const remedyPages: FastifyPluginAsync = async (app) => {
         items: list.items,
         counts: list.counts,
         view: v,
+        reminders: v === 'mine' && actor.id ? await app.services.reminders.forUser(actor.id) : [],
         seeAll,
         mayReadComplaints: actorCan(actor, 'complaints:read'),
         mayWrite: actorCan(actor, 'remedies:write'),
