@@ -44,6 +44,10 @@ export const PERMISSIONS = {
   /** The email outbox: what was sent, what is waiting, what failed; retry a failed email. */
   'outbox:read': ['manager', 'admin'],
   'outbox:manage': ['manager', 'admin'],
+  /** Report settings: home counts per year, which CH02 figure is submitted, survey imports for TP09. */
+  'reports:manage': ['manager', 'admin'],
+  /** Export every complaint's data (CSV and XLSX), so the landlord is never locked in. */
+  'data:export': ['manager', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

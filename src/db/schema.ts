@@ -416,6 +416,11 @@ export interface Database {
   outbox_attempts: OutboxAttemptsTable;
   letters: LettersTable;
   inbound_messages: InboundMessagesTable;
+  // measures (branch `measures`): reports
+  report_facts: ReportFactsTable;
+  tsm_home_counts: TsmHomeCountsTable;
+  survey_imports: SurveyImportsTable;
+  survey_responses: SurveyResponsesTable;
 }
 
 export type ComplaintRow = Selectable<ComplaintsTable>;
@@ -426,3 +431,39 @@ export type UserRow = Selectable<UsersTable>;
 export type HistoryRow = Selectable<HistoryTable>;
 export type RemedyRow = Selectable<RemediesTable>;
 export type ActionRow = Selectable<ActionsTable>;
+
+// measures (branch `measures`): reports --------------------------------------------------------
+
+export interface ReportFactsTable {
+  complaint_id: string;
+  complaint_version: number;
+  calendar_key: string;
+  facts: Json<unknown>;
+  computed_at: Generated<Date>;
+}
+
+export interface TsmHomeCountsTable {
+  year: number;
+  lcra: number | null;
+  lcho: number | null;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface SurveyImportsTable {
+  id: Generated<string>;
+  source: string;
+  rows: number;
+  imported_by: string | null;
+  imported_at: Generated<Date>;
+}
+
+export interface SurveyResponsesTable {
+  id: Generated<string>;
+  import_id: string;
+  respondent_ref: string;
+  surveyed_on: DateCol;
+  tenure: string;
+  complained: boolean;
+  answer: string | null;
+}

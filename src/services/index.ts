@@ -6,6 +6,7 @@ import { LetterService } from './letters.js';
 import { OutboxService } from './outbox.js';
 import { ActionService, RemedyService } from './remedies.js';
 import { ContactService, ServiceRequestService } from './service-requests.js';
+import { ReportService } from './reports.js';
 import { SessionService } from './sessions.js';
 import { SettingsService } from './settings.js';
 import { UserService } from './users.js';
@@ -22,6 +23,7 @@ export interface Services {
   inbound: InboundMailService;
   remedies: RemedyService;
   actions: ActionService;
+  reports: ReportService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
@@ -41,5 +43,6 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     inbound: new InboundMailService(db, clock),
     remedies,
     actions,
+    reports: new ReportService(db, settings, remedies, clock),
   };
 }
