@@ -7,6 +7,7 @@ import { OutboxService } from './outbox.js';
 import { ActionService, RemedyService } from './remedies.js';
 import { ContactService, ServiceRequestService } from './service-requests.js';
 import { ReportService } from './reports.js';
+import { DataExportService } from './data-export.js';
 import { SessionService } from './sessions.js';
 import { SettingsService } from './settings.js';
 import { UserService } from './users.js';
@@ -24,6 +25,7 @@ export interface Services {
   remedies: RemedyService;
   actions: ActionService;
   reports: ReportService;
+  dataExport: DataExportService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
@@ -31,6 +33,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
   const actions = new ActionService(db, clock);
   const remedies = new RemedyService(db, clock, actions);
   const complaints = new ComplaintService(db, settings, clock, remedies);
+  const reports = new ReportService(db, settings, remedies, clock);
   return {
     settings,
     users: new UserService(db),
@@ -43,6 +46,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     inbound: new InboundMailService(db, clock),
     remedies,
     actions,
-    reports: new ReportService(db, settings, remedies, clock),
+    reports,
+    dataExport: new DataExportService(db, reports),
   };
 }

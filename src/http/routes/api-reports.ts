@@ -9,6 +9,7 @@ import type { FastifyReply } from 'fastify';
 import { DRILL_COLUMNS, figureSchema, reportSettingsSchema } from '../../services/reports.js';
 import { sheetCsv, sheetsXlsx } from '../../services/spreadsheets.js';
 import { mrcPackDocx, mrcPackPdf } from '../../services/report-documents.js';
+import { EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION } from '../../services/data-export.js';
 import { localDate, uuid } from '../schemas.js';
 
 const year = z.coerce.number().int().min(2000).max(2200).describe('The calendar year the reporting year starts in: 2025 for 1 April 2025 to 31 March 2026');
@@ -153,6 +154,33 @@ const reportsApi: FastifyPluginAsyncZod = async (app) => {
       },
     );
   }
+
+  // ------------------------------------------------------------------ export of all complaint data
+
+  app.get(
+    '/exports/schema',
+    { config: { access: 'data:export' }, schema: { tags: ['exports'], summary: 'The export’s tables and columns, with what each holds' } },
+    async () => ({ schemaVersion: EXPORT_SCHEMA_VERSION, tables: EXPORT_SCHEMA }),
+  );
+  const stamp = () => new Date().toISOString().slice(0, 10);
+  app.get(
+    '/exports/complaint-data.xlsx',
+    { config: { access: 'data:export' }, schema: { tags: ['exports'], summary: 'All complaint data as one XLSX workbook, a sheet per table (see /exports/schema)' } },
+    async (req, reply) => {
+      const settings = await app.services.settings.get();
+      return sendFile(reply, await app.services.dataExport.xlsx(req.actor!, settings.landlord.name), XLSX_TYPE, `complaint-data-${stamp()}.xlsx`);
+    },
+  );
+  app.get(
+    '/exports/complaint-data.zip',
+    { config: { access: 'data:export' }, schema: { tags: ['exports'], summary: 'All complaint data as a ZIP of CSV files, one per table, with README.txt describing every column' } },
+    async (req, reply) => sendFile(reply, await app.services.dataExport.csvZip(req.actor!), 'application/zip', `complaint-data-${stamp()}.zip`),
+  );
+  app.get(
+    '/exports/complaints.csv',
+    { config: { access: 'data:export' }, schema: { tags: ['exports'], summary: 'The complaints table alone, as CSV' } },
+    async (req, reply) => sendFile(reply, await app.services.dataExport.complaintsCsv(req.actor!), 'text/csv; charset=utf-8', `complaints-${stamp()}.csv`),
+  );
 };
 
 export default reportsApi;
