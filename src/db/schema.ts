@@ -417,7 +417,6 @@ export interface Database {
   letters: LettersTable;
   inbound_messages: InboundMessagesTable;
   // measures (branch `measures`): reports
-  report_facts: ReportFactsTable;
   tsm_home_counts: TsmHomeCountsTable;
   survey_imports: SurveyImportsTable;
   survey_responses: SurveyResponsesTable;
@@ -433,14 +432,6 @@ export type RemedyRow = Selectable<RemediesTable>;
 export type ActionRow = Selectable<ActionsTable>;
 
 // measures (branch `measures`): reports --------------------------------------------------------
-
-export interface ReportFactsTable {
-  complaint_id: string;
-  complaint_version: number;
-  calendar_key: string;
-  facts: Json<unknown>;
-  computed_at: Generated<Date>;
-}
 
 export interface TsmHomeCountsTable {
   year: number;

@@ -3,11 +3,12 @@
  * `src/core/measures.ts`.
  *
  * Facts come from the engine: each complaint's events are folded by `project` (lifecycle.ts), the
- * same projection the case page shows, and the dated facts are kept in `report_facts` against the
- * complaint's version and the calendar they were computed with. Any change to a case raises its
- * version (ComplaintService.applyEvents) and any change to the calendar changes its key, so a
- * stale entry is never used: it is recomputed from the events and replaced. Tenure, channel,
- * service area and category are read fresh from the complaint and resident rows each time.
+ * same projection the case page shows (the complaint row stores only the next deadline, so the
+ * stage dates the measures need are folded here). The dated facts are kept in memory against the
+ * complaint's version and the calendar they were folded with. Every lifecycle change raises the
+ * complaint's version (ComplaintService.applyEvents) and any change to the calendar drops the
+ * lot, so a stale entry is never used. Tenure, channel, service area and category are read fresh
+ * from the complaint and resident rows each time.
  *
  * API for other reports (self-assessment, annual report):
  * - `facts(asOf)`: ComplaintFacts of every complaint received on or before `asOf`.
@@ -15,7 +16,6 @@
  * - `drill(actor, year, figure)`: the complaints behind one figure.
  * - `dashboardFor(actor, from, to)`: the dashboard's figures for a period, with remedies.
  */
-import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { z, ZodError } from 'zod';
 import type { Db } from '../db/database.js';
@@ -98,6 +98,12 @@ export const FIGURE_LINE_LABELS: Record<Figure['line'], string> = {
 type Clock = () => Date;
 
 export class ReportService {
+  /**
+   * Facts already folded, by complaint id, with the complaint version they were folded at; all
+   * dropped when the calendar changes. Held in memory (reads never write to the database).
+   */
+  private cache: { calendarKey: string; byId: Map<string, { version: number; facts: StoredFacts }> } = { calendarKey: '', byId: new Map() };
+
   constructor(
     private readonly db: Db,
     private readonly settings: SettingsService,
@@ -170,33 +176,22 @@ export class ReportService {
   async facts(receivedBy: LocalDate): Promise<ComplaintFacts[]> {
     const { settings, calendar } = await this.settings.load();
     const rs = await this.reportSettings();
-    const calendarKey = `${FACTS_VERSION}:${crypto.createHash('sha256').update(JSON.stringify(settings.calendar)).digest('hex').slice(0, 16)}`;
+    const calendarKey = `${FACTS_VERSION}:${JSON.stringify(settings.calendar)}`;
+    if (this.cache.calendarKey !== calendarKey) this.cache = { calendarKey, byId: new Map() };
+    const cache = this.cache.byId;
     const rows = await this.db
       .selectFrom('complaints')
       .leftJoin('residents', 'residents.id', 'complaints.resident_id')
-      .leftJoin('report_facts', (j) =>
-        j.onRef('report_facts.complaint_id', '=', 'complaints.id').onRef('report_facts.complaint_version', '=', 'complaints.version').on('report_facts.calendar_key', '=', calendarKey),
-      )
-      .select([
-        'complaints.id',
-        'complaints.reference',
-        'complaints.version',
-        'complaints.channel',
-        'complaints.service_area',
-        'complaints.category',
-        'residents.tenure',
-        'report_facts.facts',
-      ])
+      .select(['complaints.id', 'complaints.reference', 'complaints.version', 'complaints.channel', 'complaints.service_area', 'complaints.category', 'residents.tenure'])
       .where('complaints.received_at', '<', sql<Date>`(${receivedBy}::date + 2)::timestamptz`)
       .execute();
-    const stale = rows.filter((r) => !r.facts).map((r) => r.id);
-    const fresh = new Map<string, StoredFacts>();
+    const stale = rows.filter((r) => cache.get(r.id)?.version !== r.version);
     for (let i = 0; i < stale.length; i += 500) {
-      const ids = stale.slice(i, i + 500);
+      const chunk = stale.slice(i, i + 500);
       const events = await this.db
         .selectFrom('history')
         .select(['complaint_id', 'event', 'actor_id', 'at'])
-        .where('complaint_id', 'in', ids)
+        .where('complaint_id', 'in', chunk.map((r) => r.id))
         .where('entity', '=', 'complaint')
         .where('event', 'is not', null)
         .orderBy('complaint_id')
@@ -208,33 +203,16 @@ export class ReportService {
         list.push({ ...(e.event as LifecycleEventData), actorId: e.actor_id, at: new Date(e.at).toISOString() });
         byId.set(e.complaint_id!, list);
       }
-      const values: { complaint_id: string; complaint_version: number; calendar_key: string; facts: string }[] = [];
-      for (const id of ids) {
-        const evs = byId.get(id);
+      for (const r of chunk) {
+        const evs = byId.get(r.id);
         if (!evs?.length) continue;
-        const f = complaintFacts(project(evs, calendar), { id, reference: '', tenure: 'LCRA', channel: '', serviceArea: null, category: null });
-        const stored: StoredFacts = { v: f.v, status: f.status, receivedOn: f.receivedOn, closedOn: f.closedOn, stages: f.stages };
-        fresh.set(id, stored);
-        values.push({ complaint_id: id, complaint_version: rows.find((r) => r.id === id)!.version, calendar_key: calendarKey, facts: JSON.stringify(stored) });
-      }
-      if (values.length) {
-        await this.db
-          .insertInto('report_facts')
-          .values(values)
-          .onConflict((oc) =>
-            oc.column('complaint_id').doUpdateSet((eb) => ({
-              complaint_version: eb.ref('excluded.complaint_version'),
-              calendar_key: eb.ref('excluded.calendar_key'),
-              facts: eb.ref('excluded.facts'),
-              computed_at: sql`now()`,
-            })),
-          )
-          .execute();
+        const f = complaintFacts(project(evs, calendar), { id: r.id, reference: '', tenure: 'LCRA', channel: '', serviceArea: null, category: null });
+        cache.set(r.id, { version: r.version, facts: { v: f.v, status: f.status, receivedOn: f.receivedOn, closedOn: f.closedOn, stages: f.stages } });
       }
     }
     const out: ComplaintFacts[] = [];
     for (const r of rows) {
-      const stored = (r.facts as StoredFacts | null) ?? fresh.get(r.id);
+      const stored = cache.get(r.id)?.facts;
       if (!stored || stored.receivedOn > receivedBy) continue;
       out.push({
         ...stored,

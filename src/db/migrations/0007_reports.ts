@@ -2,22 +2,11 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * Reports (branch `measures`), PostgreSQL 15 features only:
- * - report_facts: a cache of each complaint's dated facts for the measures, folded from its events
- *   by the engine; valid only for the complaint's version and calendar it was computed with;
  * - tsm_home_counts: homes owned at the end of each reporting year, by tenure (CH01's divisor);
  * - survey_imports and survey_responses: imported tenant survey answers for TP09.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const now = sql`now()`;
-  await db.schema
-    .createTable('report_facts')
-    .addColumn('complaint_id', 'uuid', (c) => c.primaryKey().references('complaints.id').onDelete('cascade'))
-    .addColumn('complaint_version', 'integer', (c) => c.notNull())
-    .addColumn('calendar_key', 'text', (c) => c.notNull())
-    .addColumn('facts', 'jsonb', (c) => c.notNull())
-    .addColumn('computed_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
-    .execute();
-
   await db.schema
     .createTable('tsm_home_counts')
     .addColumn('year', 'integer', (c) => c.primaryKey().check(sql`year between 2000 and 2200`))
@@ -53,5 +42,4 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('survey_responses').execute();
   await db.schema.dropTable('survey_imports').execute();
   await db.schema.dropTable('tsm_home_counts').execute();
-  await db.schema.dropTable('report_facts').execute();
 }

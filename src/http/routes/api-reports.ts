@@ -12,7 +12,11 @@ import { mrcPackDocx, mrcPackPdf } from '../../services/report-documents.js';
 import { EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION } from '../../services/data-export.js';
 import { localDate, uuid } from '../schemas.js';
 
-const year = z.coerce.number().int().min(2000).max(2200).describe('The calendar year the reporting year starts in: 2025 for 1 April 2025 to 31 March 2026');
+const year = z
+  .string()
+  .regex(/^\d{4}$/, 'must be a year written YYYY, e.g. 2025')
+  .transform(Number)
+  .describe('The calendar year the reporting year starts in: 2025 for 1 April 2025 to 31 March 2026');
 const period = z.object({ from: localDate, to: localDate }).strict();
 const homes = z.number().int().min(0).max(10_000_000).nullable();
 
