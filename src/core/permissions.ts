@@ -65,6 +65,10 @@ export const PERMISSIONS = {
   'ombudsman:write': ['handler', 'manager'],
   /** Record that a severe maladministration finding went to the member responsible for complaints. */
   'ombudsman:mrc': ['manager', 'governance'],
+  /** Report settings: home counts per year, which CH02 figure is submitted, survey imports for TP09. */
+  'reports:manage': ['manager', 'admin'],
+  /** Export every complaint's data (CSV and XLSX), so the landlord is never locked in. */
+  'data:export': ['manager', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -19,6 +19,7 @@ import * as m0009 from './migrations/0009_data_protection.js';
 import * as m0010 from './migrations/0010_letters_settings.js';
 import * as m0006 from './migrations/0006_public_intake.js';
 import * as m0005 from './migrations/0005_learning_ombudsman.js';
+import * as m0007 from './migrations/0007_reports.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0010_letters_settings': m0010,
   '0006_public_intake': m0006,
   '0005_learning_ombudsman': m0005,
+  '0007_reports': m0007,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

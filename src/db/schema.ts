@@ -541,6 +541,10 @@ export interface Database {
   ombudsman_findings: OmbudsmanFindingsTable;
   ombudsman_orders: OmbudsmanOrdersTable;
   reminders_sent: RemindersSentTable;
+  // measures (branch `measures`): reports
+  tsm_home_counts: TsmHomeCountsTable;
+  survey_imports: SurveyImportsTable;
+  survey_responses: SurveyResponsesTable;
 }
 
 export interface OutboxResolutionsTable {
@@ -697,3 +701,30 @@ export interface RateLimitHitsTable {
 export type LearningItemRow = Selectable<LearningItemsTable>;
 export type OmbudsmanCaseRow = Selectable<OmbudsmanCasesTable>;
 export type OmbudsmanOrderRow = Selectable<OmbudsmanOrdersTable>;
+// measures (branch `measures`): reports --------------------------------------------------------
+
+export interface TsmHomeCountsTable {
+  year: number;
+  lcra: number | null;
+  lcho: number | null;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface SurveyImportsTable {
+  id: Generated<string>;
+  source: string;
+  rows: number;
+  imported_by: string | null;
+  imported_at: Generated<Date>;
+}
+
+export interface SurveyResponsesTable {
+  id: Generated<string>;
+  import_id: string;
+  respondent_ref: string;
+  surveyed_on: DateCol;
+  tenure: string;
+  complained: boolean;
+  answer: string | null;
+}

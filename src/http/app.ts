@@ -18,6 +18,7 @@ import lettersApi from './routes/api-letters.js';
 import remediesApi from './routes/api-remedies.js';
 import dataProtectionApi from './routes/api-data-protection.js';
 import learningOmbudsmanApi from './routes/api-learning-ombudsman.js';
+import reportsApi from './routes/api-reports.js';
 import cookie from '@fastify/cookie';
 import { isPage, registerWeb, SESSION_COOKIE } from '../web/plugin.js';
 import pageRoutes from '../web/routes/index.js';
@@ -145,6 +146,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(remediesApi);
       await api.register(dataProtectionApi);
       await api.register(learningOmbudsmanApi);
+      await api.register(reportsApi);
       api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

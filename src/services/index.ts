@@ -10,6 +10,8 @@ import { OutboxService } from './outbox.js';
 import { PublicIntakeService } from './public-intake.js';
 import { ActionService, RemedyService } from './remedies.js';
 import { ContactService, ServiceRequestService } from './service-requests.js';
+import { ReportService } from './reports.js';
+import { DataExportService } from './data-export.js';
 import { SessionService } from './sessions.js';
 import { SettingsService } from './settings.js';
 import { UserService } from './users.js';
@@ -36,6 +38,8 @@ export interface Services {
   learning: LearningService;
   ombudsman: OmbudsmanService;
   reminders: ReminderService;
+  reports: ReportService;
+  dataExport: DataExportService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
@@ -45,6 +49,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
   const remedies = new RemedyService(db, clock, actions, learning);
   const complaints = new ComplaintService(db, settings, clock, remedies);
   const accessAudit = new AccessAuditService(db, clock);
+  const reports = new ReportService(db, settings, remedies, clock);
   return {
     settings,
     users: new UserService(db),
@@ -64,5 +69,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     learning,
     ombudsman: new OmbudsmanService(db, clock),
     reminders: new ReminderService(db, clock),
+    reports,
+    dataExport: new DataExportService(db, reports),
   };
 }

@@ -16,6 +16,7 @@ import remedyPages from './remedies.js';
 import dataProtectionPages from './data-protection.js';
 import publicComplaints from './public-complaints.js';
 import learningOmbudsmanPages from './learning-ombudsman.js';
+import reportPages from './reports.js';
 
 const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null; publicUrl?: string | null }> = async (app, opts) => {
   // Single sign-on routes exist only when it is configured.
@@ -34,6 +35,7 @@ const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | nu
   await app.register(dataProtectionPages);
   await app.register(publicComplaints, opts);
   await app.register(learningOmbudsmanPages);
+  await app.register(reportPages);
 };
 
 export default pages;
