@@ -9,6 +9,9 @@ import { ContactService, ServiceRequestService } from './service-requests.js';
 import { SessionService } from './sessions.js';
 import { SettingsService } from './settings.js';
 import { UserService } from './users.js';
+import { EvidenceService } from './evidence.js';
+import { SelfAssessmentService } from './self-assessments.js';
+import { AnnualReportService, ExceptionalNoticeService } from './annual-reports.js';
 
 export interface Services {
   settings: SettingsService;
@@ -22,6 +25,10 @@ export interface Services {
   inbound: InboundMailService;
   remedies: RemedyService;
   actions: ActionService;
+  evidence: EvidenceService;
+  selfAssessments: SelfAssessmentService;
+  annualReports: AnnualReportService;
+  exceptionalNotices: ExceptionalNoticeService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
@@ -29,6 +36,8 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
   const actions = new ActionService(db, clock);
   const remedies = new RemedyService(db, clock, actions);
   const complaints = new ComplaintService(db, settings, clock, remedies);
+  const evidence = new EvidenceService(db, settings, clock);
+  const selfAssessments = new SelfAssessmentService(db, evidence, clock);
   return {
     settings,
     users: new UserService(db),
@@ -41,5 +50,9 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     inbound: new InboundMailService(db, clock),
     remedies,
     actions,
+    evidence,
+    selfAssessments,
+    annualReports: new AnnualReportService(db, settings, evidence, selfAssessments, clock),
+    exceptionalNotices: new ExceptionalNoticeService(db, clock),
   };
 }
