@@ -402,6 +402,8 @@ export interface ImportedRow {
   complyText: string | null;
   evidence: string;
   commentary: string;
+  /** Actions with dates, where the table carries them (as this product's exports do). */
+  actions: AssessmentAction[];
 }
 
 export interface ImportResult {
@@ -470,6 +472,44 @@ export function cleanCell(s: string | null | undefined): string {
     .trim();
 }
 
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+/** "5 June 2026", "Friday 5 June 2026" or "2026-06-05" as a date, or null. */
+export function dateFromText(s: string): LocalDate | null {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s.trim());
+  if (iso) return s.trim();
+  const m = /^(?:[A-Za-z]+,? )?(\d{1,2}) ([A-Za-z]+) (\d{4})$/.exec(s.trim());
+  if (!m) return null;
+  const month = MONTHS.indexOf(m[2].toLowerCase());
+  if (month < 0) return null;
+  return `${m[3]}-${String(month + 1).padStart(2, '0')}-${m[1].padStart(2, '0')}`;
+}
+
+/** "Action: text (by 5 June 2026)" or "text (by 2026-06-05)" as an action. */
+function actionOf(line: string): AssessmentAction {
+  const m = /^(?:Action: )?(.*?)(?: \(by ([^)]+)\))?$/.exec(line.trim())!;
+  const due = m[2] ? dateFromText(m[2]) : null;
+  return { text: due || !m[2] ? m[1] : line.replace(/^Action: /, ''), dueOn: due };
+}
+
+/** The evidence as the landlord wrote it, without the record's sentences this product's exports add. */
+function ownEvidence(s: string): string {
+  const i = s.search(/(^|\n)From the complaints record, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}:/);
+  return (i < 0 ? s : s.slice(0, i)).trim();
+}
+
+/** The commentary without the flag line, and the action lines as actions. */
+function ownLines(s: string): { text: string; actions: AssessmentAction[] } {
+  const keep: string[] = [];
+  const actions: AssessmentAction[] = [];
+  for (const line of s.split('\n')) {
+    if (line.startsWith('The record suggests this may not be met:')) continue;
+    if (line.startsWith('Action: ')) actions.push(actionOf(line));
+    else keep.push(line);
+  }
+  return { text: keep.join('\n').trim(), actions };
+}
+
 const PROVISION_CELL = /^\s*(\d)\.(\d{1,2})\.?\s*$/;
 
 function complyOf(s: string): { comply: Comply | null; text: string | null } {
@@ -487,6 +527,7 @@ interface Columns {
   comply: number;
   evidence: number;
   commentary: number;
+  actions: number;
 }
 
 function columnsFrom(header: string[]): Columns | null {
@@ -494,7 +535,8 @@ function columnsFrom(header: string[]): Columns | null {
   // A header row's cells are short labels, never a provision's text.
   if (h.some((c) => c.length > 60) || h.some((c) => PROVISION_CELL.test(c))) return null;
   const find = (re: RegExp) => h.findIndex((c) => re.test(c));
-  const provisionCol = find(/^(code )?(provision|section|ref)/);
+  let provisionCol = find(/^(code )?provision/);
+  if (provisionCol < 0) provisionCol = find(/^(code )?(section|ref)/);
   if (provisionCol < 0 || !h.some((c) => /requirement/.test(c))) return null;
   const evidence = find(/^evidence/);
   const commentary = find(/comment|explanation/);
@@ -504,7 +546,7 @@ function columnsFrom(header: string[]): Columns | null {
     const req = find(/requirement/);
     if (req >= 0 && h[req + 1] === '') comply = req + 1;
   }
-  return { provision: provisionCol, comply, evidence, commentary: commentary === evidence ? -1 : commentary };
+  return { provision: provisionCol, comply, evidence, commentary: commentary === evidence ? -1 : commentary, actions: find(/^actions?$/) };
 }
 
 /**
@@ -515,7 +557,7 @@ function columnsFrom(header: string[]): Columns | null {
  * (Code provision | Code requirement | Comply | Evidence | Commentary), or taken in that order.
  */
 export function importAssessment(table: string[][]): ImportResult {
-  let cols: Columns = { provision: 0, comply: 2, evidence: 3, commentary: 4 };
+  let cols: Columns = { provision: 0, comply: 2, evidence: 3, commentary: 4, actions: -1 };
   const found = new Map<string, ImportedRow>();
   const unplaced: ImportResult['unplaced'] = [];
   let current: ImportedRow | null = null;
@@ -546,7 +588,9 @@ export function importAssessment(table: string[][]): ImportResult {
         return;
       }
       const c = complyOf(cell(row, cols.comply));
-      current = { provisionId: id, comply: c.comply, complyText: c.text, evidence: cell(row, cols.evidence), commentary: cell(row, cols.commentary) };
+      const commentary = ownLines(cell(row, cols.commentary));
+      const actions = [...commentary.actions, ...cell(row, cols.actions).split('\n').filter(Boolean).map(actionOf)];
+      current = { provisionId: id, comply: c.comply, complyText: c.text, evidence: ownEvidence(cell(row, cols.evidence)), commentary: commentary.text, actions };
       found.set(id, current);
       return;
     }
@@ -557,8 +601,10 @@ export function importAssessment(table: string[][]): ImportResult {
     }
     if (first === '' && current) {
       const cur: ImportedRow = current;
-      cur.evidence = join(cur.evidence, cell(row, cols.evidence));
-      cur.commentary = join(cur.commentary, cell(row, cols.commentary));
+      cur.evidence = join(cur.evidence, ownEvidence(cell(row, cols.evidence)));
+      const more = ownLines(cell(row, cols.commentary));
+      cur.commentary = join(cur.commentary, more.text);
+      cur.actions.push(...more.actions);
       const c = cell(row, cols.comply);
       if (c && cur.comply === null) {
         const v = complyOf(c);

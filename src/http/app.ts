@@ -16,6 +16,7 @@ import serviceRequestsApi from './routes/api-service-requests.js';
 import adminApi from './routes/api-admin.js';
 import lettersApi from './routes/api-letters.js';
 import remediesApi from './routes/api-remedies.js';
+import selfAssessmentsApi from './routes/api-self-assessments.js';
 import cookie from '@fastify/cookie';
 import { isPage, registerWeb, SESSION_COOKIE } from '../web/plugin.js';
 import pageRoutes from '../web/routes/index.js';
@@ -133,6 +134,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(adminApi);
       await api.register(lettersApi);
       await api.register(remediesApi);
+      await api.register(selfAssessmentsApi);
       api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

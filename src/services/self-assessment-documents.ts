@@ -228,22 +228,29 @@ export async function xlsxTable(data: Buffer): Promise<string[][]> {
   } catch {
     throw new InvalidInput('The file is not a spreadsheet (.xlsx) that can be read.', 'file');
   }
-  const rows: string[][] = [];
+  // The first worksheet that holds provisions (others are notes, like this product's "About" sheet).
+  const sheets: string[][][] = [];
   wb.eachSheet((ws) => {
+    const rows: string[][] = [];
     ws.eachRow({ includeEmpty: false }, (row) => {
       const cells: string[] = [];
       const values = row.values as ExcelJS.CellValue[];
       for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
       rows.push(cells);
     });
+    sheets.push(rows);
   });
+  const rows = sheets.find((rs) => rs.some((r) => r.slice(0, 2).some((c) => /^\s*\d\.\d+\s*$/.test(c)))) ?? sheets[0] ?? [];
   // A provision number read as a number (1.1 → "1.1", but 1.10 → "1.1"): Excel loses trailing zeros,
   // so a numeric 6.1 after 6.9 is 6.10. The importer sees text; fix it here where the order is known.
   let last = '';
   for (const r of rows) {
-    const c = r[0] ?? '';
-    if (/^\d\.\d$/.test(c) && /^\d\.\d+$/.test(last) && last.split('.')[0] === c.split('.')[0] && Number(last.split('.')[1]) >= 9 && c.endsWith('.1')) r[0] = `${c}0`;
-    if (/^\d\.\d+$/.test(r[0] ?? '')) last = r[0];
+    for (let i = 0; i < Math.min(2, r.length); i++) {
+      const c = r[i] ?? '';
+      if (!/^\d\.\d+$/.test(c)) continue;
+      if (/^\d\.1$/.test(c) && /^\d\.\d+$/.test(last) && last.split('.')[0] === c.split('.')[0] && Number(last.split('.')[1]) >= 9) r[i] = `${c}0`;
+      last = r[i];
+    }
   }
   return rows;
 }

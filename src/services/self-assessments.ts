@@ -293,6 +293,7 @@ export class SelfAssessmentService {
           comply: r.comply,
           evidence: r.evidence,
           commentary: r.complyText && r.comply === null ? [r.complyText, r.commentary].filter(Boolean).join('\n') : r.commentary,
+          ...(r.actions.length ? { actions: r.actions } : {}),
         })),
         'self_assessment_imported',
       );
