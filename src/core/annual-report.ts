@@ -12,6 +12,7 @@ import { evidenceFigures, n, ofPct, type EvidenceFigures, type EvidenceInput } f
 export type ReportBlock =
   | { kind: 'p'; text: string }
   | { kind: 'note'; text: string }
+  | { kind: 'link'; text: string; href: string }
   | { kind: 'table'; caption: string; head: string[]; rows: string[][]; numeric?: boolean[] };
 
 export interface ReportSection {
@@ -273,8 +274,10 @@ export function buildReport(r: ReportInput): ReportModel {
 
   // (e) the Ombudsman's annual report on the landlord, and other reports
   const rep: ReportBlock[] = [...paras(r.text.ombudsmanAnnualReport), ...paras(r.text.otherReports)];
-  const files = r.files.map((f) => `${f.kind === 'ombudsman_annual_report' ? 'The Ombudsman’s annual report: ' : 'Report: '}${f.description ? `${f.description} (${f.filename})` : f.filename}`);
-  for (const f of files) rep.push({ kind: 'p', text: f });
+  for (const f of r.files) {
+    const text = `${f.kind === 'ombudsman_annual_report' ? 'The Ombudsman’s annual report on us' : 'Report'}: ${f.description ? `${f.description} (${f.filename})` : f.filename}`;
+    rep.push(f.href ? { kind: 'link', text, href: f.href } : { kind: 'p', text });
+  }
   if (!rep.length) rep.push({ kind: 'note', text: 'No annual report from the Ombudsman on us, and no other report about our complaint handling, was issued in the year.' });
   sections.push({ id: 'reports', code: '8.1(e), (f)', heading: 'The Ombudsman’s annual report on us, and other reports', blocks: rep });
 

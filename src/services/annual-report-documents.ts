@@ -14,7 +14,7 @@ const BORDER = { style: BorderStyle.SINGLE, size: 4, color: '808080' };
 const BORDERS = { top: BORDER, bottom: BORDER, left: BORDER, right: BORDER };
 
 function docxBlock(b: ReportBlock): (Paragraph | Table)[] {
-  if (b.kind === 'p' || b.kind === 'note') {
+  if (b.kind === 'p' || b.kind === 'note' || b.kind === 'link') {
     return [new Paragraph({ spacing: { after: 160 }, children: [new TextRun({ text: b.text, font: FONT, size: 22, italics: b.kind === 'note' })] })];
   }
   const total = 9000;
@@ -126,7 +126,7 @@ export async function annualReportPdf(m: ReportModel, colour = '#1d5c4d'): Promi
     doc.font('body').fontSize(9).fillColor('#505a5f').text(T(`Complaint Handling Code ${s.code}`), { width });
     doc.fillColor('#0b0c0c').moveDown(0.5);
     for (const b of s.blocks) {
-      if (b.kind === 'p' || b.kind === 'note') {
+      if (b.kind === 'p' || b.kind === 'note' || b.kind === 'link') {
         doc.font(b.kind === 'note' ? 'italic' : 'body').fontSize(11);
         ensure(Math.min(doc.heightOfString(T(b.text), { width }), 60));
         doc.text(T(b.text), left, doc.y, { width, lineGap: 2 });

@@ -425,6 +425,6 @@ export class ExceptionalNoticeService {
       .where((eb) => eb.or([eb('ended_on', 'is', null), eb('ended_on', '>=', since)]))
       .orderBy('starts_on', 'desc')
       .execute();
-    return rows.map((r) => ({ ...this.view(r), inForce: !r.ended_on || r.ended_on >= today }));
+    return rows.map((r) => ({ ...this.view(r), inForce: !r.ended_on || r.ended_on > today }));
   }
 }

@@ -12,6 +12,7 @@ import search from './search.js';
 import letterPages from './letters.js';
 import publicPages from './public.js';
 import remedyPages from './remedies.js';
+import selfAssessmentPages from './self-assessments.js';
 
 const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null }> = async (app, opts) => {
   // Single sign-on routes exist only when it is configured.
@@ -26,6 +27,7 @@ const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | nu
   await app.register(letterPages);
   await app.register(publicPages);
   await app.register(remedyPages);
+  await app.register(selfAssessmentPages);
 };
 
 export default pages;
