@@ -148,7 +148,7 @@ export async function annualReportPdf(m: ReportModel, colour = '#1d5c4d'): Promi
         let x = left;
         if (head) doc.rect(left, y, width, h).fill('#d9e2df').fillColor('#0b0c0c');
         cells.forEach((c, i) => {
-          doc.font(head ? 'bold' : 'body').fontSize(9.5).fillColor('#0b0c0c').text(T(c), x + pad, y + pad, { width: widths[i] - pad * 2, align: b.numeric?.[i] && !head ? 'right' : 'left' });
+          doc.font(head ? 'bold' : 'body').fontSize(9.5).fillColor('#0b0c0c').text(T(c), x + pad, y + pad, { width: widths[i] - pad * 2, align: b.numeric?.[i] ? 'right' : 'left' });
           x += widths[i];
         });
         doc.moveTo(left, y + h).lineTo(left + width, y + h).lineWidth(0.5).strokeColor('#b1b4b6').stroke();
@@ -174,9 +174,9 @@ export async function annualReportPdf(m: ReportModel, colour = '#1d5c4d'): Promi
   for (let i = 0; i < range.count; i++) {
     doc.switchToPage(range.start + i);
     const y = doc.page.height - 40;
-    doc.font('body').fontSize(8.5).fillColor('#505a5f').text(T(`${m.landlordName} · ${m.title} · page ${i + 1} of ${range.count}`), left, y, { width, align: 'right', lineBreak: false });
     // Writing in the bottom margin must not add a page.
     doc.page.margins.bottom = 0;
+    doc.font('body').fontSize(8.5).fillColor('#505a5f').text(T(`${m.landlordName} · ${m.title} · page ${i + 1} of ${range.count}`), left, y, { width, align: 'right', lineBreak: false });
   }
   doc.end();
   await done;

@@ -56,6 +56,10 @@ export interface AssessmentRowView {
   updatedAt: string;
 }
 
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** '2025-04-01' as '1 April 2025'. */
+const inWords = (d: LocalDate) => `${Number(d.slice(8, 10))} ${MONTH_NAMES[Number(d.slice(5, 7)) - 1]} ${d.slice(0, 4)}`;
+
 const EDIT_FIELDS = ['comply', 'evidence', 'commentary', 'actions'] as const;
 
 export class SelfAssessmentService {
@@ -163,7 +167,7 @@ export class SelfAssessmentService {
       const prior = base ? await trx.selectFrom('self_assessment_rows').selectAll().where('assessment_id', '=', base).execute() : [];
       const priorBy = new Map(prior.map((r) => [r.provision, r]));
       const now = this.clock();
-      const title = input.title?.trim() || `Self-assessment against the Complaint Handling Code, ${input.periodFrom} to ${input.periodTo}`;
+      const title = input.title?.trim() || `Self-assessment against the Complaint Handling Code, ${inWords(input.periodFrom)} to ${inWords(input.periodTo)}`;
       const a = await trx
         .insertInto('self_assessments')
         .values({
