@@ -69,6 +69,18 @@ export const PERMISSIONS = {
   'reports:manage': ['manager', 'admin'],
   /** Export every complaint's data (CSV and XLSX), so the landlord is never locked in. */
   'data:export': ['manager', 'admin'],
+  // selfassess
+  /** Self-assessments against the Code, the annual report (unpublished) and exceptional circumstances notices. */
+  'self-assessments:read': ['manager', 'governance', 'admin'],
+  /** Start, fill in, import and complete a self-assessment (Code 8.3). */
+  'self-assessments:write': ['manager', 'governance'],
+  'annual-reports:read': ['manager', 'governance', 'admin'],
+  /** Write the annual report's text, upload the Ombudsman's reports, record the governing body's response. */
+  'annual-reports:write': ['manager', 'governance'],
+  /** Publish the annual report on the public site (Code 8.2). */
+  'annual-reports:publish': ['manager'],
+  /** Record and publish an exceptional circumstances notice (Code 8.5). */
+  'exceptional-notices:manage': ['manager'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -20,6 +20,7 @@ import * as m0010 from './migrations/0010_letters_settings.js';
 import * as m0006 from './migrations/0006_public_intake.js';
 import * as m0005 from './migrations/0005_learning_ombudsman.js';
 import * as m0007 from './migrations/0007_reports.js';
+import * as m0008 from './migrations/0008_self_assessment.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0006_public_intake': m0006,
   '0005_learning_ombudsman': m0005,
   '0007_reports': m0007,
+  '0008_self_assessment': m0008,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -545,6 +545,12 @@ export interface Database {
   tsm_home_counts: TsmHomeCountsTable;
   survey_imports: SurveyImportsTable;
   survey_responses: SurveyResponsesTable;
+  // selfassess: self-assessments, annual reports, exceptional circumstances notices
+  self_assessments: SelfAssessmentsTable;
+  self_assessment_rows: SelfAssessmentRowsTable;
+  annual_reports: AnnualReportsTable;
+  annual_report_files: AnnualReportFilesTable;
+  exceptional_notices: ExceptionalNoticesTable;
 }
 
 export interface OutboxResolutionsTable {
@@ -727,4 +733,90 @@ export interface SurveyResponsesTable {
   tenure: string;
   complained: boolean;
   answer: string | null;
+}
+
+// selfassess: self-assessments against the Code, annual reports, exceptional circumstances notices
+export interface SelfAssessmentsTable {
+  id: Generated<string>;
+  title: string;
+  code_version: Generated<string>;
+  period_from: DateCol;
+  period_to: DateCol;
+  reason: string;
+  ombudsman_case_ref: string | null;
+  based_on_id: string | null;
+  status: Generated<string>;
+  completed_on: DateCol | null;
+  evidence_as_at: DateCol | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface SelfAssessmentRowsTable {
+  assessment_id: string;
+  provision: string;
+  comply: string | null;
+  evidence: Generated<string>;
+  commentary: Generated<string>;
+  actions: Json<{ text: string; dueOn: string | null }[]>;
+  generated_evidence: Json<string[]>;
+  flag: string | null;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface AnnualReportsTable {
+  id: Generated<string>;
+  year_start: DateCol;
+  title: string;
+  self_assessment_id: string | null;
+  introduction: Generated<string>;
+  performance_commentary: Generated<string>;
+  ombudsman_findings_text: Generated<string>;
+  service_improvements_text: Generated<string>;
+  ombudsman_annual_report_text: Generated<string>;
+  other_reports_text: Generated<string>;
+  governing_body_response: Generated<string>;
+  governing_body_response_on: DateCol | null;
+  published_at: Timestamp | null;
+  published_by: string | null;
+  snapshot: Json<unknown> | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface AnnualReportFilesTable {
+  id: Generated<string>;
+  report_id: string;
+  kind: string;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  data: Buffer;
+  description: string | null;
+  uploaded_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ExceptionalNoticesTable {
+  id: Generated<string>;
+  title: string;
+  circumstances: string;
+  effect: string;
+  provisions: Json<string[]>;
+  starts_on: DateCol;
+  expected_return_on: DateCol;
+  ended_on: DateCol | null;
+  ombudsman_told_on: DateCol | null;
+  residents_told_how: Generated<string>;
+  published: Generated<boolean>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
 }

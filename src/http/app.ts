@@ -19,6 +19,7 @@ import remediesApi from './routes/api-remedies.js';
 import dataProtectionApi from './routes/api-data-protection.js';
 import learningOmbudsmanApi from './routes/api-learning-ombudsman.js';
 import reportsApi from './routes/api-reports.js';
+import selfAssessmentsApi from './routes/api-self-assessments.js';
 import cookie from '@fastify/cookie';
 import { isPage, registerWeb, SESSION_COOKIE } from '../web/plugin.js';
 import pageRoutes from '../web/routes/index.js';
@@ -147,6 +148,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(dataProtectionApi);
       await api.register(learningOmbudsmanApi);
       await api.register(reportsApi);
+      await api.register(selfAssessmentsApi);
       api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

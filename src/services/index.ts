@@ -18,6 +18,9 @@ import { UserService } from './users.js';
 import { AccessAuditService } from './data-protection/access-audit.js';
 import { RetentionService } from './data-protection/retention.js';
 import { SubjectAccessService } from './data-protection/subject-access.js';
+import { EvidenceService } from './evidence.js';
+import { SelfAssessmentService } from './self-assessments.js';
+import { AnnualReportService, ExceptionalNoticeService } from './annual-reports.js';
 
 export interface Services {
   settings: SettingsService;
@@ -40,6 +43,10 @@ export interface Services {
   reminders: ReminderService;
   reports: ReportService;
   dataExport: DataExportService;
+  evidence: EvidenceService;
+  selfAssessments: SelfAssessmentService;
+  annualReports: AnnualReportService;
+  exceptionalNotices: ExceptionalNoticeService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
@@ -50,6 +57,8 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
   const complaints = new ComplaintService(db, settings, clock, remedies);
   const accessAudit = new AccessAuditService(db, clock);
   const reports = new ReportService(db, settings, remedies, clock);
+  const evidence = new EvidenceService(db, settings, clock);
+  const selfAssessments = new SelfAssessmentService(db, evidence, clock);
   return {
     settings,
     users: new UserService(db),
@@ -71,5 +80,9 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     reminders: new ReminderService(db, clock),
     reports,
     dataExport: new DataExportService(db, reports),
+    evidence,
+    selfAssessments,
+    annualReports: new AnnualReportService(db, settings, evidence, selfAssessments, clock),
+    exceptionalNotices: new ExceptionalNoticeService(db, clock),
   };
 }

@@ -20,6 +20,10 @@ declare module 'fastify' {
   interface FastifyReply {
     view(template: string, context?: Record<string, unknown>, status?: number): FastifyReply;
   }
+  interface FastifyContextConfig {
+    /** A multipart (file upload) form whose handler reads the parts and checks the CSRF token itself. */
+    csrfInHandler?: boolean;
+  }
 }
 
 export interface FormErrors {
@@ -91,9 +95,8 @@ export async function registerWeb(app: FastifyInstance) {
   // CSRF: every form post from a signed-in session must carry the session's token.
   app.addHook('preHandler', async (req, reply) => {
     if (req.method !== 'POST' || !isPage(req) || !req.sessionId) return;
-    // A file upload's fields are read by its route, which checks the token itself (a route without a
-    // multipart parser refuses such a body with 415 before reaching here).
-    if (/^multipart\/form-data/i.test(String(req.headers['content-type'] ?? ''))) return;
+    // A file upload's fields are read by its route, which checks the token itself; only routes that say so.
+    if (req.routeOptions.config?.csrfInHandler && (req as any).isMultipart?.()) return;
     const sent = (req.body as Record<string, unknown> | undefined)?._csrf;
     const expected = req.csrfToken ?? '';
     const ok = typeof sent === 'string' && sent.length === expected.length && crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(expected));

@@ -24,6 +24,7 @@ export function navigation(actor: Actor | null, currentPath: string): NavItem[] 
   if (can(role, 'outbox:read')) items.push({ href: '/outbox', text: 'Email and letters' });
   else if (can(role, 'inbound:triage')) items.push({ href: '/inbound-email', text: 'Email to triage' });
   if (can(role, 'reports:read')) items.push({ href: '/reports', text: 'Reports' });
+  if (can(role, 'self-assessments:read')) items.push({ href: '/self-assessments', text: 'Code compliance' });
   if (can(role, 'settings:manage')) items.push({ href: '/settings', text: 'Settings' });
   if (can(role, 'subject-access:manage')) items.push({ href: '/data-protection', text: 'Data protection' });
   return items.map((i) => ({ ...i, active: currentPath === i.href || currentPath.startsWith(`${i.href}/`) }));

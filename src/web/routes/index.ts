@@ -17,6 +17,7 @@ import dataProtectionPages from './data-protection.js';
 import publicComplaints from './public-complaints.js';
 import learningOmbudsmanPages from './learning-ombudsman.js';
 import reportPages from './reports.js';
+import selfAssessmentPages from './self-assessments.js';
 
 const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null; publicUrl?: string | null }> = async (app, opts) => {
   // Single sign-on routes exist only when it is configured.
@@ -36,6 +37,7 @@ const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | nu
   await app.register(publicComplaints, opts);
   await app.register(learningOmbudsmanPages);
   await app.register(reportPages);
+  await app.register(selfAssessmentPages);
 };
 
 export default pages;
