@@ -84,6 +84,8 @@ function validBody(method: string, url: string, ids: Ids): unknown {
     'POST /api/v1/complaints/:id/letters': { kind: 'stage1_acknowledgement' },
     'POST /api/v1/complaints/:id/letters/preview': { kind: 'stage1_acknowledgement' },
     'POST /api/v1/outbox/:id/retry': {},
+    'POST /api/v1/subject-access-requests': { residentId: ids.resident },
+    'POST /api/v1/retention/runs': { dryRun: true },
   };
   const key = `${method} ${url}`;
   if (method === 'POST' || method === 'PATCH') {
