@@ -273,3 +273,32 @@ forEachBackend('retention with several instances at once', (backend) => {
     }
   });
 });
+
+describe('the scheduled sweep', () => {
+  test('only reports (a logged dry run) until anonymising is turned on; then anonymises, and logs counts without personal data', async () => {
+    const { openEmbedded, migrate } = await import('../../src/db/database.js');
+    const { RetentionSweeper } = await import('../../src/services/data-protection/retention.js');
+    const db = await openEmbedded(null);
+    await migrate(db.db);
+    const t = await startTestApp(db);
+    try {
+      const c = await buildCase(t, { start: '2025-04-14T09:00:00Z', close: true, tag: 'sweep' });
+      t.clock.set('2032-01-01T09:00:00Z');
+      const logged: object[] = [];
+      const sweeper = new RetentionSweeper(t.app.services.retention, SYSTEM_ACTOR, { intervalMs: 60_000, log: { info: (o) => logged.push(o), error: (o) => logged.push(o) } });
+      const first = await sweeper.sweep();
+      assert.equal(first?.dryRun, true);
+      assert.equal(first?.eligible, 1);
+      assert.notEqual((await t.app.db.selectFrom('complaints').select('description').where('id', '=', c.id).executeTakeFirstOrThrow()).description, '[anonymised]');
+      assert.equal((await t.call('PUT', '/api/v1/retention/settings', { as: t.users.admin, body: { enabled: true } })).status, 200);
+      const second = await sweeper.sweep();
+      assert.deepEqual([second?.dryRun, second?.anonymised, second?.trigger], [false, 1, 'schedule']);
+      assert.equal((await t.app.db.selectFrom('complaints').select('description').where('id', '=', c.id).executeTakeFirstOrThrow()).description, '[anonymised]');
+      assert.equal(logged.length, 2);
+      assert.ok(!JSON.stringify(logged).includes(c.reference) && !JSON.stringify(logged).includes('Quennell'), 'the log line holds counts and the run id only');
+      await sweeper.stop();
+    } finally {
+      await t.close();
+    }
+  });
+});
