@@ -275,7 +275,7 @@ const complaintPages: FastifyPluginAsync = async (app) => {
     return reply.redirect(`/complaints/${id}?done=message#messages`, 303);
   });
 
-  app.post('/complaints/:id/attachments/add', { config: { access: 'complaints:handle' }, schema: { hide: true, params: idParams } }, async (req, reply) => {
+  app.post('/complaints/:id/attachments/add', { config: { access: 'complaints:handle', csrfInHandler: true }, schema: { hide: true, params: idParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
     if (!req.isMultipart()) return casePageWithError(req, reply, id, 'file', 'Choose a file to attach');
     let file: { filename: string; mimetype: string; data: Buffer; truncated: boolean } | null = null;

@@ -62,7 +62,7 @@ const letterAdmin: FastifyPluginAsync = async (app) => {
     return reply.redirect('/settings/letters?saved=sender', 303);
   });
 
-  app.post('/settings/letters/logo', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
+  app.post('/settings/letters/logo', { config: { access: 'settings:manage', csrfInHandler: true }, schema: hide }, async (req, reply) => {
     const fail = (text: string) => mailSettingsPage(req, reply, { errors: { errorList: [{ text, href: '#logo' }], fields: { logo: { text } } } }, 400);
     if (!req.isMultipart()) return fail('Choose a PNG or JPEG file for the logo');
     let file: { data: Buffer; truncated: boolean } | null = null;

@@ -137,7 +137,7 @@ const publicComplaints: FastifyPluginAsync<{ secureCookies: boolean; publicUrl?:
   // A file over the limit is cut short and flagged (not an error), so the page can say why it was refused.
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_ATTACHMENT_BYTES + 1, files: 1, fields: 10, fieldSize: 20_000 } });
   const secure = opts.secureCookies;
-  const cfg = { config: { access: 'public' as const } };
+  const cfg = { config: { access: 'public' as const, csrfInHandler: true } };
 
   const setCookie = (reply: FastifyReply, name: string, value: string, path: string, maxAgeS: number) =>
     reply.setCookie(name, value, { path, httpOnly: true, sameSite: 'lax', secure, maxAge: maxAgeS });
