@@ -405,7 +405,8 @@ export class LearningService {
       promptedByUpheldResponses: rows.filter((r) => inP(r.recorded_on) && r.source === 'response').length,
       improvementsMade: rows.filter((r) => inP(r.improved_on)).length,
       publishedImprovements: rows.filter((r) => inP(r.improved_on) && r.publishable).length,
-      openAtEnd: rows.filter((r) => r.recorded_on <= to && (r.status === 'open' || r.status === 'area_responded')).length,
+      /** Recorded by the end of the period and, then, with no improvement made yet (closed items without one are left out). */
+      withoutImprovementAtEnd: rows.filter((r) => r.recorded_on <= to && (!r.improved_on || r.improved_on > to) && r.status !== 'closed').length,
       themes: { byCause: themes.byCause, byArea: themes.byArea, byCategory: themes.byCategory, periods: themes.periods },
     };
   }
