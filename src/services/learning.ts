@@ -30,6 +30,7 @@ import type { Actor } from './actor.js';
 import { requirePermission } from './actor.js';
 import { InvalidInput, NotFound, VersionConflict } from './errors.js';
 import { recordHistory } from './history.js';
+import { columnsOf } from './remedies.js';
 
 type Clock = () => Date;
 
@@ -55,29 +56,16 @@ export async function loadLearningSettings(db: Db): Promise<LearningSettings> {
   return parsed.success ? parsed.data : { rootCauses: DEFAULT_ROOT_CAUSES };
 }
 
-export interface LearningView {
+export interface LearningView extends LearningRecord {
   id: string;
   complaintId: string | null;
   complaintReference: string | null;
   stage: number | null;
   source: string;
-  status: LearningStatus;
   statusLabel: string;
   outcome: string | null;
   category: string | null;
-  rootCause: string | null;
   rootCauseLabel: string | null;
-  whatWentWrong: string | null;
-  recommendation: string | null;
-  serviceArea: string | null;
-  areaResponse: string | null;
-  improvement: string | null;
-  improvedOn: LocalDate | null;
-  closedReason: string | null;
-  publishable: boolean;
-  youSaid: string | null;
-  weDid: string | null;
-  recordedOn: LocalDate;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -100,20 +88,7 @@ export interface LearningFilters {
   limit?: number;
 }
 
-const COLUMNS: Record<string, string> = {
-  status: 'status',
-  rootCause: 'root_cause',
-  whatWentWrong: 'what_went_wrong',
-  recommendation: 'recommendation',
-  serviceArea: 'service_area',
-  areaResponse: 'area_response',
-  improvement: 'improvement',
-  improvedOn: 'improved_on',
-  closedReason: 'closed_reason',
-  publishable: 'publishable',
-  youSaid: 'you_said',
-  weDid: 'we_did',
-};
+const STORED: (keyof LearningRecord)[] = ['status', 'rootCause', 'whatWentWrong', 'recommendation', 'serviceArea', 'areaResponse', 'improvement', 'improvedOn', 'closedReason', 'publishable', 'youSaid', 'weDid'];
 
 function toRecord(r: LearningItemRow): LearningRecord {
   return {
@@ -181,23 +156,11 @@ export class LearningService {
       complaintReference: r.complaint_id ? refs.get(r.complaint_id) ?? null : null,
       stage: r.stage,
       source: r.source,
-      status: r.status as LearningStatus,
+      ...toRecord(r),
       statusLabel: LEARNING_STATUS_LABELS[r.status as LearningStatus] ?? r.status,
       outcome: r.outcome,
       category: r.category,
-      rootCause: r.root_cause,
       rootCauseLabel: r.root_cause ? s.rootCauses.find((c) => c.key === r.root_cause)?.label ?? r.root_cause : null,
-      whatWentWrong: r.what_went_wrong,
-      recommendation: r.recommendation,
-      serviceArea: r.service_area,
-      areaResponse: r.area_response,
-      improvement: r.improvement,
-      improvedOn: r.improved_on,
-      closedReason: r.closed_reason,
-      publishable: r.publishable,
-      youSaid: r.you_said,
-      weDid: r.we_did,
-      recordedOn: r.recorded_on,
       createdAt: new Date(r.created_at).toISOString(),
       updatedAt: new Date(r.updated_at).toISOString(),
       version: r.version,
@@ -311,8 +274,7 @@ export class LearningService {
       if (patch.status && !(LEARNING_STATUSES as readonly string[]).includes(patch.status)) throw new InvalidInput(`"${patch.status}" is not a status of a learning item.`, 'status');
       const settings = await loadLearningSettings(trx);
       const next = applyLearning(toRecord(row), patch, { today: this.today(), rootCauses: settings.rootCauses });
-      const cols: Record<string, unknown> = {};
-      for (const [k, col] of Object.entries(COLUMNS)) cols[col] = (next as any)[k];
+      const cols = columnsOf(next, STORED);
       const updated = await trx
         .updateTable('learning_items')
         .set({ ...(cols as any), version: row.version + 1, updated_at: this.clock() })
@@ -405,7 +367,8 @@ export class LearningService {
       promptedByUpheldResponses: rows.filter((r) => inP(r.recorded_on) && r.source === 'response').length,
       improvementsMade: rows.filter((r) => inP(r.improved_on)).length,
       publishedImprovements: rows.filter((r) => inP(r.improved_on) && r.publishable).length,
-      openAtEnd: rows.filter((r) => r.recorded_on <= to && (r.status === 'open' || r.status === 'area_responded')).length,
+      /** Recorded by the end of the period and, then, with no improvement made yet (closed items without one are left out). */
+      withoutImprovementAtEnd: rows.filter((r) => r.recorded_on <= to && (!r.improved_on || r.improved_on > to) && r.status !== 'closed').length,
       themes: { byCause: themes.byCause, byArea: themes.byArea, byCategory: themes.byCategory, periods: themes.periods },
     };
   }

@@ -212,34 +212,19 @@ function toRemedyRecord(r: RemedyRow): RemedyRecord {
   };
 }
 
+/** The columns for the fields of a change that a table stores, named snake_case after the field. */
+export function columnsOf<T>(p: Partial<T>, fields: readonly (keyof T & string)[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) if ((fields as readonly string[]).includes(k)) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v;
+  return out;
+}
+
 /** The columns a change to the core record touches. */
 function remedyColumns(p: Partial<RemedyRecord>) {
-  const map: Record<string, string> = {
-    status: 'status',
-    dueOn: 'due_on',
-    amountPence: 'amount_pence',
-    approvalRequired: 'approval_required',
-    approvedBy: 'approved_by',
-    approvedAt: 'approved_at',
-    approvalNote: 'approval_note',
-    offeredOn: 'offered_on',
-    openUntil: 'open_until',
-    acceptedOn: 'accepted_on',
-    declinedOn: 'declined_on',
-    declineReason: 'decline_reason',
-    lapsedOn: 'lapsed_on',
-    paidOn: 'paid_on',
-    paymentMethod: 'payment_method',
-    paymentReference: 'payment_reference',
-    notOffsetConfirmed: 'not_offset_confirmed',
-    completedOn: 'completed_on',
-    completionNote: 'completion_note',
-    cancelledOn: 'cancelled_on',
-    cancelledReason: 'cancelled_reason',
-  };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) if (map[k]) out[map[k]] = v;
-  return out;
+  return columnsOf(p, [
+    'status', 'dueOn', 'amountPence', 'approvalRequired', 'approvedBy', 'approvedAt', 'approvalNote', 'offeredOn', 'openUntil', 'acceptedOn', 'declinedOn', 'declineReason',
+    'lapsedOn', 'paidOn', 'paymentMethod', 'paymentReference', 'notOffsetConfirmed', 'completedOn', 'completionNote', 'cancelledOn', 'cancelledReason',
+  ]);
 }
 
 function toActionRecord(a: ActionRow): ActionRecord {
@@ -258,20 +243,7 @@ function toActionRecord(a: ActionRow): ActionRecord {
 }
 
 function actionColumns(p: Partial<ActionRecord>) {
-  const map: Record<string, string> = {
-    status: 'status',
-    dueOn: 'due_on',
-    completedOn: 'completed_on',
-    completionNote: 'completion_note',
-    cancelledOn: 'cancelled_on',
-    cancelledReason: 'cancelled_reason',
-    residentUpdateDueOn: 'resident_update_due_on',
-    residentUpdateEveryDays: 'resident_update_every_days',
-    lastResidentUpdateOn: 'last_resident_update_on',
-  };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) if (map[k]) out[map[k]] = v;
-  return out;
+  return columnsOf(p, ['status', 'dueOn', 'completedOn', 'completionNote', 'cancelledOn', 'cancelledReason', 'residentUpdateDueOn', 'residentUpdateEveryDays', 'lastResidentUpdateOn']);
 }
 
 /** What the history keeps of a remedy, before and after a change. */

@@ -251,6 +251,12 @@ forEachBackend('learning register, Ombudsman cases and reminders', (backend) => 
       const c = await respond('partly_upheld');
       const due = (await call('POST', `/api/v1/complaints/${c.id}/actions`, { description: 'Fit a new extractor fan', ownerUserId: t.users.handler2.id, dueOn: '2026-07-02' }, t.users.handler, 201)).body;
       const late = (await call('POST', `/api/v1/complaints/${c.id}/actions`, { description: 'Replace the ceiling', ownerUserId: t.users.handler.id, dueOn: '2026-07-01' }, t.users.handler, 201)).body;
+      // A reasonable adjustment and a contact restriction due for review, recorded by the handler.
+      const residentId = (await call('GET', `/api/v1/complaints/${c.id}`, undefined, t.users.handler, 200)).body.residentId;
+      const need = (await call('POST', `/api/v1/residents/${residentId}/needs`, { kind: 'adjustment', description: 'Large print letters', reviewOn: '2026-07-04' }, t.users.handler, 201)).body;
+      const restriction = (
+        await call('POST', `/api/v1/residents/${residentId}/restrictions`, { restriction: 'Email only', reason: 'Abusive calls', proportionality: 'Email still reaches us', equalityConsiderations: 'None found', startsOn: '2026-07-01', reviewOn: '2026-07-03' }, t.users.handler, 201)
+      ).body;
       t.clock.set('2026-07-03T08:00:00Z');
       // A second instance: on PostgreSQL its own connection pool to the same database; on PGlite a second service build on the one database.
       let second: DatabaseHandle | null = null;
@@ -266,6 +272,9 @@ forEachBackend('learning register, Ombudsman cases and reminders', (backend) => 
       const expected = (await one.candidates()).map((x) => `${x.subject}|${x.subjectId}|${x.kind}|${x.dueOn}`).sort();
       assert.ok(expected.includes(`action|${due.id}|action_overdue|2026-07-02`));
       assert.ok(expected.includes(`action|${late.id}|action_overdue|2026-07-01`));
+      assert.ok(expected.includes(`resident_need|${need.id}|adjustment_review_due|2026-07-04`));
+      assert.ok(expected.includes(`contact_restriction|${restriction.id}|restriction_review_due|2026-07-03`));
+      assert.ok(expected.some((k) => k.startsWith('ombudsman_order|') && k.includes('|ombudsman_order_due|2026-05-18')), 'the overdue Ombudsman order from the case above');
       // Several rounds at once, as instances on a timer would.
       const results = await Promise.all([one.sweep(), two.sweep(), one.sweep(), two.sweep()]);
       const sent = results.flat().map((x) => `${x.subject}|${x.subjectId}|${x.kind}|${x.dueOn}`).sort();

@@ -36,26 +36,6 @@ const DONE: Record<string, string> = {
   mrc: 'Report to the member responsible for complaints recorded.',
 };
 
-/** Labels for the case timeline (entity 'learning_item' or 'ombudsman_case'). */
-export const LEARNING_OMBUDSMAN_TIMELINE_LABELS: Record<string, string> = {
-  learning_prompted: 'Learning item opened (complaint upheld in whole or part)',
-  learning_added: 'Learning item added',
-  learning_changed: 'Learning item changed',
-  learning_area_responded: 'Service area responded to the learning',
-  learning_improvement_made: 'Improvement made',
-  learning_closed: 'Learning item closed',
-  learning_published: 'Published as “you said, we did”',
-  ombudsman_case_opened: 'Ombudsman case opened',
-  ombudsman_information_requested: 'Ombudsman asked for information',
-  ombudsman_information_sent: 'Information sent to the Ombudsman',
-  ombudsman_determination: 'Ombudsman determination',
-  ombudsman_order_complied: 'Ombudsman order complied with',
-  ombudsman_order_evidence_sent: 'Evidence of compliance sent to the Ombudsman',
-  ombudsman_order_changed: 'Ombudsman order changed',
-  ombudsman_reported_to_mrc: 'Reported to the member responsible for complaints',
-  ombudsman_case_closed: 'Ombudsman case closed',
-};
-
 const pages: FastifyPluginAsync = async (app) => {
   const { learning, ombudsman, complaints, settings, users } = app.services;
   const doneText = (d: string | null | undefined) => (d && DONE[d] ? DONE[d] : null);

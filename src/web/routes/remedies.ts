@@ -67,6 +67,26 @@ const DONE: Record<string, string> = {
   settings: 'Remedy settings saved.',
 };
 
+/** Labels for the case timeline (entity 'learning_item' or 'ombudsman_case'). */
+export const LEARNING_OMBUDSMAN_TIMELINE_LABELS: Record<string, string> = {
+  learning_prompted: 'Learning item opened (complaint upheld in whole or part)',
+  learning_added: 'Learning item added',
+  learning_changed: 'Learning item changed',
+  learning_area_responded: 'Service area responded to the learning',
+  learning_improvement_made: 'Improvement made',
+  learning_closed: 'Learning item closed',
+  learning_published: 'Published as “you said, we did”',
+  ombudsman_case_opened: 'Ombudsman case opened',
+  ombudsman_information_requested: 'Ombudsman asked for information',
+  ombudsman_information_sent: 'Information sent to the Ombudsman',
+  ombudsman_determination: 'Ombudsman determination',
+  ombudsman_order_complied: 'Ombudsman order complied with',
+  ombudsman_order_evidence_sent: 'Evidence of compliance sent to the Ombudsman',
+  ombudsman_order_changed: 'Ombudsman order changed',
+  ombudsman_reported_to_mrc: 'Reported to the member responsible for complaints',
+  ombudsman_case_closed: 'Ombudsman case closed',
+};
+
 /** Labels for the case timeline: the lead can merge these into the case page's own. */
 export const REMEDY_TIMELINE_LABELS: Record<string, string> = {
   remedy_added: 'Remedy recorded',
@@ -86,6 +106,7 @@ export const REMEDY_TIMELINE_LABELS: Record<string, string> = {
   action_done: 'Action done',
   action_cancelled: 'Action cancelled',
   action_reopened: 'Action reopened',
+  ...LEARNING_OMBUDSMAN_TIMELINE_LABELS,
 };
 
 /** A line for the case timeline from a remedy or action history item (entity 'remedy' or 'action'). */
@@ -120,6 +141,21 @@ export function describeRemedyHistory(item: { action: string; after?: any; befor
       return `${a.description ?? ''}${a.completionNote ? `: ${a.completionNote}` : ''}`;
     case 'action_cancelled':
       return `${a.description ?? ''}: ${a.cancelledReason ?? ''}`;
+    case 'learning_prompted':
+      return 'The complaint was upheld in whole or part: record what went wrong and what will change.';
+    case 'learning_improvement_made':
+      return `${a.improvement ?? ''}${a.improvedOn ? ` (${formatLongDate(a.improvedOn)})` : ''}`;
+    case 'ombudsman_case_opened':
+      return `Ombudsman’s reference ${a.reference ?? ''}, opened ${a.openedOn ? formatLongDate(a.openedOn) : ''}.`;
+    case 'ombudsman_information_requested':
+      return `${a.what ?? ''}: reply due ${a.dueOn ? formatLongDate(a.dueOn) : ''}.`;
+    case 'ombudsman_information_sent':
+      return `Sent ${a.repliedOn ? formatLongDate(a.repliedOn) : ''}${a.late ? ', after the due date' : ''}.`;
+    case 'ombudsman_determination':
+      return `${(a.findings ?? []).length} finding(s), ${(a.orders ?? []).length} order(s) or recommendation(s)${a.severeMaladministration ? '; severe maladministration' : ''}.`;
+    case 'ombudsman_order_complied':
+    case 'ombudsman_order_evidence_sent':
+      return a.description ?? '';
     default:
       return a.description ?? '';
   }
