@@ -130,6 +130,20 @@ forEachBackend('letter administration pages', (backend) => {
     const retry = await post(`/outbox/${id}/retry`, manager, { _csrf: csrfFrom(page.body) });
     assert.equal(retry.statusCode, 303);
     assert.equal((await t.app.db.selectFrom('outbox').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status, 'pending');
+    // Through the API too: it fails again, shows as needing action, and is recorded as dealt with.
+    assert.deepEqual(await worker.runOnce(), ['failed']);
+    const needs = await t.call('GET', '/api/v1/outbox?needsAction=true');
+    assert.deepEqual(needs.body.items.map((i: any) => i.id), [id]);
+    assert.equal((await t.call('POST', `/api/v1/outbox/${id}/dealt-with`, { body: { note: '' } })).status, 400);
+    const api = await t.call('POST', `/api/v1/outbox/${id}/dealt-with`, { body: { note: 'Phoned the resident and read it out' } });
+    assert.equal(api.status, 200, JSON.stringify(api.body));
+    assert.equal(api.body.dealtWith.note, 'Phoned the resident and read it out');
+    assert.deepEqual((await t.call('GET', '/api/v1/outbox?needsAction=true')).body.items, []);
+    assert.equal((await t.call('POST', `/api/v1/outbox/${id}/dealt-with`, { body: { note: 'again' } })).status, 422, 'once only');
+    const timeline = text((await get(`/complaints/${c.id}`, manager)).body);
+    assert.match(timeline, /Failed email dealt with .*Phoned the resident and read it out/);
+    assert.match(timeline, /Email failed/);
+    assert.match(timeline, /Letter sent .*The stage 1 acknowledgement by email to ada@example\.org/);
   });
 
   test('email naming no case is queued for triage with its files, on a page', async () => {

@@ -73,6 +73,10 @@ const ACTION_LABELS: Record<string, string> = {
   message_received: 'Message received',
   message_sent: 'Message sent',
   attachment_added: 'File attached',
+  letter_sent: 'Letter sent',
+  email_failed: 'Email failed',
+  email_retried: 'Failed email sent again',
+  email_failure_dealt_with: 'Failed email dealt with',
 };
 
 function plural(n: number, one: string, many = `${one}s`) {
@@ -119,6 +123,14 @@ function describe(item: any, names: Map<string, string>): string {
       return `${item.after?.subject ?? ''} (${item.after?.channel ?? ''})`;
     case 'attachment_added':
       return `${item.after?.filename ?? ''}`;
+    case 'letter_sent':
+      return `${item.after?.title ?? 'Letter'} ${item.after?.channel === 'email' ? `by email to ${item.after?.to}` : 'by post'}${item.after?.largePrint ? ', large print' : ''}.`;
+    case 'email_failed':
+      return `“${item.after?.subject ?? ''}” to ${(item.after?.to ?? []).join(', ')}: ${item.after?.why ?? 'it could not be sent'} (${item.after?.error ?? ''}).`;
+    case 'email_retried':
+      return `“${item.after?.subject ?? ''}”.`;
+    case 'email_failure_dealt_with':
+      return `“${item.after?.subject ?? ''}”: ${item.after?.note ?? ''}`;
     default:
       return '';
   }
