@@ -11,6 +11,7 @@ import { SYSTEM_ACTOR } from '../../src/services/actor.js';
 import { DEFAULT_TEMPLATES } from '../../src/core/letters.js';
 import { OutboxWorker, type Mailer } from '../../src/services/outbox.js';
 import { signIn, csrfFrom } from './session.js';
+import { makePng } from '../helpers/png.js';
 
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;|&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
 
@@ -196,8 +197,9 @@ forEachBackend('letters and email settings', (backend) => {
     await t?.close();
   });
 
-  // A 2×1 PNG.
-  const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000002000000010806000000f478d4fa0000000d49444154789c63f8cfc0f01f0007ff02fe2c4ec8e80000000049454e44ae426082', 'hex');
+  const PNG = makePng(120, 40);
+  // A PNG header over broken image data: its size reads, but it cannot be drawn.
+  const BROKEN = Buffer.concat([PNG.subarray(0, 33), Buffer.from('0000000a49444154deadbeefdeadbeefdead00000000', 'hex'), PNG.subarray(PNG.length - 12)]);
 
   function multipart(fields: Record<string, string>, file: { name: string; filename: string; type: string; data: Buffer }) {
     const boundary = 'x-boundary-1234';
@@ -223,6 +225,10 @@ forEachBackend('letters and email settings', (backend) => {
     const refused = await t.app.inject({ method: 'POST', url: '/settings/letters/logo', headers: { cookie: admin, ...notImage.headers }, payload: notImage.payload });
     assert.equal(refused.statusCode, 400);
     assert.match(text(refused.body), /The logo must be a PNG or JPEG image/);
+    const broken = multipart({ _csrf: csrf }, { name: 'logo', filename: 'logo.png', type: 'image/png', data: BROKEN });
+    const unreadable = await t.app.inject({ method: 'POST', url: '/settings/letters/logo', headers: { cookie: admin, ...broken.headers }, payload: broken.payload });
+    assert.equal(unreadable.statusCode, 400);
+    assert.match(text(unreadable.body), /The logo could not be read/);
     const forged = multipart({ _csrf: 'wrong' }, { name: 'logo', filename: 'logo.png', type: 'image/png', data: PNG });
     assert.equal((await t.app.inject({ method: 'POST', url: '/settings/letters/logo', headers: { cookie: admin, ...forged.headers }, payload: forged.payload })).statusCode, 403, 'an upload without the form token is refused');
     const up = multipart({ _csrf: csrf }, { name: 'logo', filename: 'logo.png', type: 'image/png', data: PNG });

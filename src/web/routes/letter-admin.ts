@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { imageSize } from '../../services/letter-documents.js';
+import { imageReadable, imageSize } from '../../services/letter-documents.js';
 import { z } from 'zod';
 import { LETTER_KINDS, LETTER_TITLES, TEMPLATE_FIELDS, TemplateProblem, isLetterKind } from '../../core/letters.js';
 import { OUTBOX_STATUSES } from '../../services/outbox.js';
@@ -79,6 +79,7 @@ const letterAdmin: FastifyPluginAsync = async (app) => {
     if (file.truncated || file.data.length > LOGO_MAX) return fail('The logo must be smaller than 200 KB');
     const size = imageSize(file.data);
     if (!size || !size.width || !size.height) return fail('The logo must be a PNG or JPEG image');
+    if (!imageReadable(file.data)) return fail('The logo could not be read: save it again as a PNG or JPEG and upload it');
     const contentType = size.type === 'png' ? 'image/png' : 'image/jpeg';
     const sha256 = crypto.createHash('sha256').update(file.data).digest('hex');
     const now = new Date();
