@@ -9,7 +9,7 @@ import { actorCan } from '../../services/actor.js';
 import { CHANNELS } from '../../services/complaints.js';
 import { InvalidInput, NotFound, VersionConflict } from '../../services/errors.js';
 import { formBody, pageContext } from './common.js';
-import { caseLetterNotes } from './letters.js';
+import { autoSendAfterStep, caseLetterNotes } from './letters.js';
 import { describeRemedyHistory, REMEDY_TIMELINE_LABELS } from './remedies.js';
 import { ACTION_ROWS, POINT_ROWS, REMEDY_ROWS, STEPS, availableSteps, formFieldFor, FormProblem, isStep, toCommand, type Step } from './complaint-forms.js';
 
@@ -156,11 +156,11 @@ const complaintPages: FastifyPluginAsync = async (app) => {
     return { complaint, state, timeline, notes, messages, attachments, resident, names, steps: actorCan(actor, 'complaints:handle') ? availableSteps(state) : [] };
   }
 
-  app.get('/complaints/:id', { config: { access: 'complaints:read' }, schema: { hide: true, params: idParams, querystring: z.object({ done: z.string().max(40).optional() }).passthrough() } }, async (req, reply) => {
+  app.get('/complaints/:id', { config: { access: 'complaints:read' }, schema: { hide: true, params: idParams, querystring: z.object({ done: z.string().max(40).optional(), letter: z.string().max(10).optional() }).passthrough() } }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const ctx = await caseContext(req, id);
     const done = (req.query as any).done;
-    const letterNotes = await caseLetterNotes(app, req.actor!, ctx.complaint, done);
+    const letterNotes = await caseLetterNotes(app, req.actor!, ctx.complaint, done, (req.query as any).letter);
     return reply.view(
       'complaint/case.njk',
       await pageContext(app, req, {
@@ -252,7 +252,8 @@ const complaintPages: FastifyPluginAsync = async (app) => {
       const state = await complaints.loadState(app.db, id);
       const cmd = toCommand(step, body, state);
       await complaints.command(actor, id, version, cmd);
-      return reply.redirect(`/complaints/${id}?done=${step}`, 303);
+      const auto = await autoSendAfterStep(app, actor, id, step);
+      return reply.redirect(`/complaints/${id}?done=${step}${auto ? `&letter=${auto}` : ''}`, 303);
     } catch (err) {
       if (err instanceof FormProblem) return problem(err.field, err.message);
       if (err instanceof RuleViolation) return problem(formFieldFor(step, err.field), err.message, 422);

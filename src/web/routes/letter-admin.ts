@@ -13,6 +13,7 @@ import { OUTBOX_STATUSES } from '../../services/outbox.js';
 import { triageQueue } from '../../services/inbound.js';
 import { InvalidInput, NotFound } from '../../services/errors.js';
 import { formBody, pageContext } from './common.js';
+import { AUTO_SEND_KINDS } from './letters.js';
 
 const uuid = z.string().regex(/^[0-9a-f-]{36}$/i);
 const hide = { hide: true };
@@ -34,14 +35,17 @@ const letterAdmin: FastifyPluginAsync = async (app) => {
     const mailInfo = ((app as any).mailInfo as { mode: string; describe: string } | undefined) ?? null;
     return reply.view(
       'letters/settings.njk',
-      await pageContext(app, req, { title: 'Letters and email', values: { fromName: s.mail.fromName, fromAddress: s.mail.fromAddress }, logo: logo ? { src: `/letterhead/logo?v=${logo.sha256.slice(0, 12)}` } : null, mailInfo, backLink: '/settings', ...extra }),
+      await pageContext(app, req, {
+        title: 'Letters and email',
+        values: { fromName: s.mail.fromName, fromAddress: s.mail.fromAddress },
+        autoItems: AUTO_SEND_KINDS.map((k) => ({ value: k, text: LETTER_TITLES[k], checked: s.letters.autoSend.includes(k) })), logo: logo ? { src: `/letterhead/logo?v=${logo.sha256.slice(0, 12)}` } : null, mailInfo, backLink: '/settings', ...extra }),
       status,
     );
   }
 
   app.get('/settings/letters', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
     const saved = (req.query as any)?.saved;
-    return mailSettingsPage(req, reply, { notice: saved === 'sender' ? 'Sender saved.' : saved === 'logo' ? 'Logo saved: it is on every letter from now on.' : saved === 'logo-removed' ? 'Logo removed.' : null });
+    return mailSettingsPage(req, reply, { notice: saved === 'auto' ? 'Automatic letters saved.' : saved === 'sender' ? 'Sender saved.' : saved === 'logo' ? 'Logo saved: it is on every letter from now on.' : saved === 'logo-removed' ? 'Logo removed.' : null });
   });
 
   app.post('/settings/letters', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
@@ -60,6 +64,17 @@ const letterAdmin: FastifyPluginAsync = async (app) => {
     if (errorList.length) return mailSettingsPage(req, reply, { values, errors: { errorList, fields } }, 400);
     await settings.update(req.actor!, { mail: values });
     return reply.redirect('/settings/letters?saved=sender', 303);
+  });
+
+  app.post('/settings/letters/auto', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
+    const raw = formBody(req).autoSend;
+    const chosen = (Array.isArray(raw) ? raw : raw ? [raw] : []).map(String);
+    const autoSend = AUTO_SEND_KINDS.filter((k) => chosen.includes(k));
+    if (chosen.some((k) => !(AUTO_SEND_KINDS as string[]).includes(k))) {
+      return mailSettingsPage(req, reply, { errors: { errorList: [{ text: 'Choose letters from the list', href: '#autoSend' }], fields: { autoSend: { text: 'Choose letters from the list' } } } }, 400);
+    }
+    await settings.update(req.actor!, { letters: { autoSend } });
+    return reply.redirect('/settings/letters?saved=auto', 303);
   });
 
   app.post('/settings/letters/logo', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
