@@ -4,6 +4,7 @@
  * print makes every piece of text 16 pt or more.
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import {
   AlignmentType,
   BorderStyle,
@@ -45,12 +46,39 @@ export function imageSize(data: Buffer): { width: number; height: number; type: 
   return null;
 }
 
-/** The logo scaled to fit a box, keeping its proportions. */
+/**
+ * Whether an image can be drawn: its size reads and, for a PNG, its compressed pixels inflate
+ * (pdfkit inflates them asynchronously, where a failure could not be caught).
+ */
+export function imageReadable(data: Buffer): boolean {
+  const size = imageSize(data);
+  if (!size || !size.width || !size.height || size.width > 10_000 || size.height > 10_000) return false;
+  if (size.type === 'jpg') return true;
+  try {
+    const idat: Buffer[] = [];
+    let i = 8;
+    while (i + 8 <= data.length) {
+      const len = data.readUInt32BE(i);
+      const type = data.toString('latin1', i + 4, i + 8);
+      if (i + 12 + len > data.length) return false;
+      if (type === 'IDAT') idat.push(data.subarray(i + 8, i + 8 + len));
+      if (type === 'IEND') break;
+      i += 12 + len;
+    }
+    if (!idat.length) return false;
+    zlib.inflateSync(Buffer.concat(idat));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The logo scaled to fit a box, keeping its proportions (none when it cannot be drawn). */
 function logoFit(lh: Letterhead, maxW: number, maxH: number): { data: Buffer; width: number; height: number; type: 'png' | 'jpg' } | null {
   if (!lh.logo) return null;
   const data = Buffer.from(lh.logo.data, 'base64');
   const size = imageSize(data);
-  if (!size || !size.width || !size.height) return null;
+  if (!size || !imageReadable(data)) return null;
   const k = Math.min(maxW / size.width, maxH / size.height);
   return { data, width: Math.round(size.width * k), height: Math.round(size.height * k), type: size.type };
 }

@@ -49,6 +49,8 @@ export const settingsSchema = z.object({
   }),
   /** Who letters come from by email: the From name and address (blank: the landlord's name and complaints email). */
   mail: z.object({ fromName: z.string().max(200), fromAddress: z.string().max(320) }),
+  /** Letters sent by themselves when a handler records the step that calls for them (by letter kind). */
+  letters: z.object({ autoSend: z.array(z.string().max(40)).max(20) }),
   /** Performance targets: the percentage of complaints to acknowledge, and to answer, on time. */
   targets: z.object({
     acknowledgementOnTime: z.number().int().min(0).max(100),
@@ -85,6 +87,7 @@ export const DEFAULT_SETTINGS: Settings = {
   },
   targets: { acknowledgementOnTime: 95, responseOnTime: 95 },
   mail: { fromName: '', fromAddress: '' },
+  letters: { autoSend: [] },
 };
 
 const CACHE_MS = 5_000;

@@ -14,6 +14,7 @@ import {
   type CaseStep,
 } from '../../src/core/letters.js';
 import { DEFAULT_SETTINGS } from '../../src/services/settings.js';
+import { makePng } from '../helpers/png.js';
 
 const s = DEFAULT_SETTINGS;
 const base = { landlord: { name: s.landlord.name, address: s.landlord.address, email: s.landlord.complaintsEmail, phone: s.landlord.complaintsPhone }, ombudsman: s.ombudsman, lgsco: s.lgsco };
@@ -69,4 +70,34 @@ test('letters due: a step calls for its letter until one is sent after it, or a 
   assert.deepEqual(lettersDue([{ action: 'update_given', at: at('03'), stage: 1 }], []), [], 'an update may have been given by phone');
   assert.deepEqual(lettersDue([], [], [{ kind: 'remedy_offer', since: at('06') }]).map((d) => d.kind), ['remedy_offer']);
   assert.deepEqual(lettersDue([], [{ kind: 'remedy_offer', sentAt: at('07') }], [{ kind: 'remedy_offer', since: at('06') }]), []);
+});
+
+test('a letterhead logo is printed on the PDF and embedded in the Word document', async () => {
+  const { letterPdf, letterDocx, imageSize } = await import('../../src/services/letter-documents.js');
+  const { unzipSync } = await import('fflate');
+  const png = makePng(40, 12);
+  assert.deepEqual(imageSize(png), { width: 40, height: 12, type: 'png' });
+  assert.equal(imageSize(Buffer.from('not an image')), null);
+  const r = renderLetter('closure', DEFAULT_TEMPLATES.closure, buildContext(sampleFacts('closure', base)));
+  const letterhead = { landlordName: 'Example Housing', landlordAddress: '1 High Street', landlordPhone: '0300 000 0000', landlordEmail: 'c@example.org', colour: '#1d5c4d', date: 'Monday 30 June 2025', reference: 'CMP-000123', recipient: ['Ms Priya Shah'] };
+  const input = { subject: r.subject, blocks: r.blocks, largePrint: false };
+  const withLogo = await letterPdf({ ...input, letterhead: { ...letterhead, logo: { contentType: 'image/png', data: png.toString('base64') } } });
+  const without = await letterPdf({ ...input, letterhead });
+  assert.match(withLogo.toString('latin1'), /\/Subtype \/Image/);
+  assert.doesNotMatch(without.toString('latin1'), /\/Subtype \/Image/);
+  const docx = unzipSync(new Uint8Array(await letterDocx({ ...input, letterhead: { ...letterhead, logo: { contentType: 'image/png', data: png.toString('base64') } } })));
+  assert.ok(Object.keys(docx).some((k) => k.startsWith('word/media/')), 'the Word document carries the image');
+});
+
+test('a logo that cannot be drawn is left off the letter rather than breaking it', async () => {
+  const { letterPdf, imageReadable } = await import('../../src/services/letter-documents.js');
+  const good = makePng(40, 12);
+  const broken = Buffer.concat([good.subarray(0, 33), Buffer.from('0000000a49444154deadbeefdeadbeefdead00000000', 'hex'), good.subarray(good.length - 12)]);
+  assert.equal(imageReadable(good), true);
+  assert.equal(imageReadable(broken), false);
+  const r = renderLetter('closure', DEFAULT_TEMPLATES.closure, buildContext(sampleFacts('closure', base)));
+  const letterhead = { landlordName: 'Example Housing', landlordAddress: '1 High Street', landlordPhone: '0300 000 0000', landlordEmail: 'c@example.org', colour: '#1d5c4d', date: 'Monday 30 June 2025', reference: 'CMP-000123', recipient: ['Ms Priya Shah'], logo: { contentType: 'image/png', data: broken.toString('base64') } };
+  const pdf = await letterPdf({ subject: r.subject, blocks: r.blocks, largePrint: false, letterhead });
+  assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+  assert.doesNotMatch(pdf.toString('latin1'), /\/Subtype \/Image/);
 });

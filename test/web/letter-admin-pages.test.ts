@@ -11,6 +11,7 @@ import { SYSTEM_ACTOR } from '../../src/services/actor.js';
 import { DEFAULT_TEMPLATES } from '../../src/core/letters.js';
 import { OutboxWorker, type Mailer } from '../../src/services/outbox.js';
 import { signIn, csrfFrom } from './session.js';
+import { makePng } from '../helpers/png.js';
 
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;|&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
 
@@ -60,6 +61,38 @@ forEachBackend('letter administration pages', (backend) => {
     assert.doesNotMatch(text((await get('/work?handler=all', manager)).body), /Letter due/);
   });
 
+  test('with the extension notice set to go automatically, recording an extension sends it', async () => {
+    const admin = { id: t.users.admin.id, name: 'Ada Admin', role: 'admin' as const };
+    await t.app.services.settings.update(admin, { letters: { autoSend: ['extension'] } });
+    const current = (await t.call('GET', `/api/v1/complaints/${c.id}`)).body;
+    const due = current.stages[0].responseDue as string;
+    const next = new Date(`${due}T12:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 7);
+    const form = await get(`/complaints/${c.id}/extend`, handler);
+    const r = await post(`/complaints/${c.id}/extend`, handler, {
+      _csrf: csrfFrom(form.body),
+      version: String(current.version),
+      reason: 'We are waiting for the surveyor’s report.',
+      'newDue-day': String(next.getUTCDate()),
+      'newDue-month': String(next.getUTCMonth() + 1),
+      'newDue-year': String(next.getUTCFullYear()),
+      'residentToldOn-day': '17',
+      'residentToldOn-month': '4',
+      'residentToldOn-year': '2025',
+      ombudsmanDetailsGiven: 'yes',
+      updateEveryWorkingDays: '5',
+    });
+    assert.equal(r.statusCode, 303, text(r.body).slice(0, 2000));
+    assert.equal(r.headers.location, `/complaints/${c.id}?done=extend&letter=sent`);
+    const letters = (await t.call('GET', `/api/v1/complaints/${c.id}/letters`)).body.items;
+    assert.deepEqual(letters.map((l: any) => l.kind).sort(), ['extension', 'stage1_acknowledgement'], 'sent at the same moment of the test clock');
+    assert.match(letters.find((l: any) => l.kind === 'extension').subject, /We need more time/);
+    const page = await get(r.headers.location as string, handler);
+    assert.match(text(page.body), /The extension notice letter was sent automatically/);
+    assert.doesNotMatch(page.body, /Letters due but not sent/);
+    await t.app.services.settings.update(admin, { letters: { autoSend: [] } });
+  });
+
   test('template pages: a save that drops a required element is refused naming it; preview; save; history; revert', async () => {
     const list = await get('/letter-templates');
     assert.equal(list.statusCode, 200);
@@ -104,7 +137,7 @@ forEachBackend('letter administration pages', (backend) => {
   test('outbox page: filters; a failed email shows on the case, can be retried or recorded as dealt with', async () => {
     const refusing: Mailer = { kind: 'smtp', describe: 'test', async send() { throw Object.assign(new Error('550 mailbox unavailable'), { responseCode: 550, response: '550 mailbox unavailable' }); }, close() {} };
     const worker = new OutboxWorker(t.app.db, { mailer: refusing, from: () => 'a@example.org', clock: t.clock.now });
-    assert.deepEqual(await worker.runOnce(), ['failed']);
+    assert.deepEqual(await worker.runOnce(), ['failed', 'failed'], 'the acknowledgement and the extension notice');
     const casePage = await get(`/complaints/${c.id}`, manager);
     assert.match(text(casePage.body), /An email to the resident failed/);
     const id = new RegExp('href="/outbox/([0-9a-f-]{36})"').exec(casePage.body)![1];
@@ -125,11 +158,25 @@ forEachBackend('letter administration pages', (backend) => {
     assert.equal(dealt.statusCode, 303);
     const history = (await t.call('GET', `/api/v1/complaints/${c.id}/history`)).body.items;
     assert.ok(history.some((h: any) => h.action === 'email_failure_dealt_with' && h.after.note === 'Sent by post on 18 April'), 'recorded on the case');
-    assert.doesNotMatch(text((await get(`/complaints/${c.id}`, manager)).body), /An email to the resident failed/);
+    assert.doesNotMatch((await get(`/complaints/${c.id}`, manager)).body, new RegExp(`href="/outbox/${id}"`), 'no longer asks for action on the case page');
     assert.doesNotMatch((await get('/outbox?status=needs-action')).body, new RegExp(`/outbox/${id}`));
     const retry = await post(`/outbox/${id}/retry`, manager, { _csrf: csrfFrom(page.body) });
     assert.equal(retry.statusCode, 303);
     assert.equal((await t.app.db.selectFrom('outbox').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status, 'pending');
+    // Through the API too: it fails again, shows as needing action, and is recorded as dealt with.
+    assert.deepEqual(await worker.runOnce(), ['failed']);
+    const needs = await t.call('GET', '/api/v1/outbox?needsAction=true');
+    assert.ok(needs.body.items.some((i: any) => i.id === id));
+    assert.equal((await t.call('POST', `/api/v1/outbox/${id}/dealt-with`, { body: { note: '' } })).status, 400);
+    const api = await t.call('POST', `/api/v1/outbox/${id}/dealt-with`, { body: { note: 'Phoned the resident and read it out' } });
+    assert.equal(api.status, 200, JSON.stringify(api.body));
+    assert.equal(api.body.dealtWith.note, 'Phoned the resident and read it out');
+    assert.ok(!(await t.call('GET', '/api/v1/outbox?needsAction=true')).body.items.some((i: any) => i.id === id));
+    assert.equal((await t.call('POST', `/api/v1/outbox/${id}/dealt-with`, { body: { note: 'again' } })).status, 422, 'once only');
+    const timeline = text((await get(`/complaints/${c.id}`, manager)).body);
+    assert.match(timeline, /Failed email dealt with .*Phoned the resident and read it out/);
+    assert.match(timeline, /Email failed/);
+    assert.match(timeline, /Letter sent .*The stage 1 acknowledgement by email to ada@example\.org/);
   });
 
   test('email naming no case is queued for triage with its files, on a page', async () => {
@@ -182,8 +229,9 @@ forEachBackend('letters and email settings', (backend) => {
     await t?.close();
   });
 
-  // A 2×1 PNG.
-  const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000002000000010806000000f478d4fa0000000d49444154789c63f8cfc0f01f0007ff02fe2c4ec8e80000000049454e44ae426082', 'hex');
+  const PNG = makePng(120, 40);
+  // A PNG header over broken image data: its size reads, but it cannot be drawn.
+  const BROKEN = Buffer.concat([PNG.subarray(0, 33), Buffer.from('0000000a49444154deadbeefdeadbeefdead00000000', 'hex'), PNG.subarray(PNG.length - 12)]);
 
   function multipart(fields: Record<string, string>, file: { name: string; filename: string; type: string; data: Buffer }) {
     const boundary = 'x-boundary-1234';
@@ -209,6 +257,10 @@ forEachBackend('letters and email settings', (backend) => {
     const refused = await t.app.inject({ method: 'POST', url: '/settings/letters/logo', headers: { cookie: admin, ...notImage.headers }, payload: notImage.payload });
     assert.equal(refused.statusCode, 400);
     assert.match(text(refused.body), /The logo must be a PNG or JPEG image/);
+    const broken = multipart({ _csrf: csrf }, { name: 'logo', filename: 'logo.png', type: 'image/png', data: BROKEN });
+    const unreadable = await t.app.inject({ method: 'POST', url: '/settings/letters/logo', headers: { cookie: admin, ...broken.headers }, payload: broken.payload });
+    assert.equal(unreadable.statusCode, 400);
+    assert.match(text(unreadable.body), /The logo could not be read/);
     const forged = multipart({ _csrf: 'wrong' }, { name: 'logo', filename: 'logo.png', type: 'image/png', data: PNG });
     assert.equal((await t.app.inject({ method: 'POST', url: '/settings/letters/logo', headers: { cookie: admin, ...forged.headers }, payload: forged.payload })).statusCode, 403, 'an upload without the form token is refused');
     const up = multipart({ _csrf: csrf }, { name: 'logo', filename: 'logo.png', type: 'image/png', data: PNG });
@@ -223,5 +275,11 @@ forEachBackend('letters and email settings', (backend) => {
     assert.deepEqual(served.rawPayload, PNG);
     const after = await t.app.inject({ method: 'GET', url: '/settings/letters', headers: { cookie: admin } });
     assert.match(after.body, /<img src="\/letterhead\/logo\?v=/);
+    const auto = await t.app.inject({ method: 'POST', url: '/settings/letters/auto', headers: { cookie: admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'autoSend=closure&autoSend=extension&_csrf=' + encodeURIComponent(csrf) });
+    assert.equal(auto.statusCode, 303);
+    t.app.services.settings.invalidate();
+    assert.deepEqual((await t.app.services.settings.get()).letters.autoSend, ['extension', 'closure']);
+    const badAuto = await t.app.inject({ method: 'POST', url: '/settings/letters/auto', headers: { cookie: admin, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'autoSend=update&_csrf=' + encodeURIComponent(csrf) });
+    assert.equal(badAuto.statusCode, 400);
   });
 });

@@ -8,7 +8,7 @@ import { LETTER_KINDS, TemplateProblem } from '../../core/letters.js';
 import { LetterIncomplete } from '../../services/letters.js';
 import { OUTBOX_STATUSES } from '../../services/outbox.js';
 import { errorHandler } from '../errors.js';
-import { idempotencyHeaders, idParams, optionalText, uuid } from '../schemas.js';
+import { idempotencyHeaders, idParams, optionalText, queryBool, uuid } from '../schemas.js';
 
 const kindParams = z.object({ kind: z.enum(LETTER_KINDS) });
 const letterParams = z.object({ id: uuid, letterId: uuid });
@@ -129,10 +129,18 @@ const lettersApi: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['outbox'],
         summary: 'Emails waiting, sent and failed, newest first, with counts by status',
-        querystring: z.object({ status: z.enum(OUTBOX_STATUSES).optional(), complaintId: uuid.optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).strict(),
+        querystring: z
+          .object({
+            status: z.enum(OUTBOX_STATUSES).optional(),
+            complaintId: uuid.optional(),
+            reference: z.string().regex(/^CMP-\d{6}$/i, 'must be a complaint reference like CMP-000123').optional(),
+            needsAction: queryBool.optional().describe('true: failed emails nobody has yet retried or recorded as dealt with'),
+            limit: z.coerce.number().int().min(1).max(500).optional(),
+          })
+          .strict(),
       },
     },
-    async (req) => outbox.list(req.actor!, req.query),
+    async (req) => outbox.list(req.actor!, { ...req.query, unresolved: req.query.needsAction === true }),
   );
 
   app.get(
@@ -145,6 +153,20 @@ const lettersApi: FastifyPluginAsyncZod = async (app) => {
     '/outbox/:id/retry',
     { config: { access: 'outbox:manage' }, schema: { tags: ['outbox'], summary: 'Send a failed email again, once the address or server has been checked', params: idParams } },
     async (req) => outbox.retry(req.actor!, req.params.id),
+  );
+
+  app.post(
+    '/outbox/:id/dealt-with',
+    {
+      config: { access: 'outbox:manage' },
+      schema: {
+        tags: ['outbox'],
+        summary: 'Record that a failed email was dealt with another way (e.g. sent by post); written to the case history',
+        params: idParams,
+        body: z.object({ note: z.string().trim().min(1, 'must say what was done instead').max(2_000) }).strict(),
+      },
+    },
+    async (req) => outbox.markDealtWith(req.actor!, req.params.id, req.body.note),
   );
 };
 

@@ -9,7 +9,7 @@ import { actorCan } from '../../services/actor.js';
 import { CHANNELS } from '../../services/complaints.js';
 import { InvalidInput, NotFound, VersionConflict } from '../../services/errors.js';
 import { formBody, pageContext } from './common.js';
-import { caseLetterNotes } from './letters.js';
+import { autoSendAfterStep, caseLetterNotes } from './letters.js';
 import { describeRemedyHistory, REMEDY_TIMELINE_LABELS } from './remedies.js';
 import { ACTION_ROWS, POINT_ROWS, REMEDY_ROWS, STEPS, availableSteps, formFieldFor, FormProblem, isStep, toCommand, type Step } from './complaint-forms.js';
 
@@ -73,6 +73,10 @@ const ACTION_LABELS: Record<string, string> = {
   message_received: 'Message received',
   message_sent: 'Message sent',
   attachment_added: 'File attached',
+  letter_sent: 'Letter sent',
+  email_failed: 'Email failed',
+  email_retried: 'Failed email sent again',
+  email_failure_dealt_with: 'Failed email dealt with',
 };
 
 function plural(n: number, one: string, many = `${one}s`) {
@@ -119,6 +123,14 @@ function describe(item: any, names: Map<string, string>): string {
       return `${item.after?.subject ?? ''} (${item.after?.channel ?? ''})`;
     case 'attachment_added':
       return `${item.after?.filename ?? ''}`;
+    case 'letter_sent':
+      return `${item.after?.title ?? 'Letter'} ${item.after?.channel === 'email' ? `by email to ${item.after?.to}` : 'by post'}${item.after?.largePrint ? ', large print' : ''}.`;
+    case 'email_failed':
+      return `“${item.after?.subject ?? ''}” to ${(item.after?.to ?? []).join(', ')}: ${item.after?.why ?? 'it could not be sent'} (${item.after?.error ?? ''}).`;
+    case 'email_retried':
+      return `“${item.after?.subject ?? ''}”.`;
+    case 'email_failure_dealt_with':
+      return `“${item.after?.subject ?? ''}”: ${item.after?.note ?? ''}`;
     default:
       return '';
   }
@@ -144,12 +156,12 @@ const complaintPages: FastifyPluginAsync = async (app) => {
     return { complaint, state, timeline, notes, messages, attachments, resident, names, steps: actorCan(actor, 'complaints:handle') ? availableSteps(state) : [] };
   }
 
-  app.get('/complaints/:id', { config: { access: 'complaints:read' }, schema: { hide: true, params: idParams, querystring: z.object({ done: z.string().max(40).optional() }).passthrough() } }, async (req, reply) => {
+  app.get('/complaints/:id', { config: { access: 'complaints:read' }, schema: { hide: true, params: idParams, querystring: z.object({ done: z.string().max(40).optional(), letter: z.string().max(10).optional() }).passthrough() } }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const ctx = await caseContext(req, id);
     await app.services.accessAudit.notesShown(req.actor!, id, ctx.notes);
     const done = (req.query as any).done;
-    const letterNotes = await caseLetterNotes(app, req.actor!, ctx.complaint, done);
+    const letterNotes = await caseLetterNotes(app, req.actor!, ctx.complaint, done, (req.query as any).letter);
     return reply.view(
       'complaint/case.njk',
       await pageContext(app, req, {
@@ -241,7 +253,8 @@ const complaintPages: FastifyPluginAsync = async (app) => {
       const state = await complaints.loadState(app.db, id);
       const cmd = toCommand(step, body, state);
       await complaints.command(actor, id, version, cmd);
-      return reply.redirect(`/complaints/${id}?done=${step}`, 303);
+      const auto = await autoSendAfterStep(app, actor, id, step);
+      return reply.redirect(`/complaints/${id}?done=${step}${auto ? `&letter=${auto}` : ''}`, 303);
     } catch (err) {
       if (err instanceof FormProblem) return problem(err.field, err.message);
       if (err instanceof RuleViolation) return problem(formFieldFor(step, err.field), err.message, 422);

@@ -6,13 +6,14 @@
 import crypto from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { imageSize } from '../../services/letter-documents.js';
+import { imageReadable, imageSize } from '../../services/letter-documents.js';
 import { z } from 'zod';
 import { LETTER_KINDS, LETTER_TITLES, TEMPLATE_FIELDS, TemplateProblem, isLetterKind } from '../../core/letters.js';
 import { OUTBOX_STATUSES } from '../../services/outbox.js';
 import { triageQueue } from '../../services/inbound.js';
 import { InvalidInput, NotFound } from '../../services/errors.js';
 import { formBody, pageContext } from './common.js';
+import { AUTO_SEND_KINDS } from './letters.js';
 
 const uuid = z.string().regex(/^[0-9a-f-]{36}$/i);
 const hide = { hide: true };
@@ -34,14 +35,17 @@ const letterAdmin: FastifyPluginAsync = async (app) => {
     const mailInfo = ((app as any).mailInfo as { mode: string; describe: string } | undefined) ?? null;
     return reply.view(
       'letters/settings.njk',
-      await pageContext(app, req, { title: 'Letters and email', values: { fromName: s.mail.fromName, fromAddress: s.mail.fromAddress }, logo: logo ? { src: `/letterhead/logo?v=${logo.sha256.slice(0, 12)}` } : null, mailInfo, backLink: '/settings', ...extra }),
+      await pageContext(app, req, {
+        title: 'Letters and email',
+        values: { fromName: s.mail.fromName, fromAddress: s.mail.fromAddress },
+        autoItems: AUTO_SEND_KINDS.map((k) => ({ value: k, text: LETTER_TITLES[k], checked: s.letters.autoSend.includes(k) })), logo: logo ? { src: `/letterhead/logo?v=${logo.sha256.slice(0, 12)}` } : null, mailInfo, backLink: '/settings', ...extra }),
       status,
     );
   }
 
   app.get('/settings/letters', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
     const saved = (req.query as any)?.saved;
-    return mailSettingsPage(req, reply, { notice: saved === 'sender' ? 'Sender saved.' : saved === 'logo' ? 'Logo saved: it is on every letter from now on.' : saved === 'logo-removed' ? 'Logo removed.' : null });
+    return mailSettingsPage(req, reply, { notice: saved === 'auto' ? 'Automatic letters saved.' : saved === 'sender' ? 'Sender saved.' : saved === 'logo' ? 'Logo saved: it is on every letter from now on.' : saved === 'logo-removed' ? 'Logo removed.' : null });
   });
 
   app.post('/settings/letters', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
@@ -62,6 +66,17 @@ const letterAdmin: FastifyPluginAsync = async (app) => {
     return reply.redirect('/settings/letters?saved=sender', 303);
   });
 
+  app.post('/settings/letters/auto', { config: { access: 'settings:manage' }, schema: hide }, async (req, reply) => {
+    const raw = formBody(req).autoSend;
+    const chosen = (Array.isArray(raw) ? raw : raw ? [raw] : []).map(String);
+    const autoSend = AUTO_SEND_KINDS.filter((k) => chosen.includes(k));
+    if (chosen.some((k) => !(AUTO_SEND_KINDS as string[]).includes(k))) {
+      return mailSettingsPage(req, reply, { errors: { errorList: [{ text: 'Choose letters from the list', href: '#autoSend' }], fields: { autoSend: { text: 'Choose letters from the list' } } } }, 400);
+    }
+    await settings.update(req.actor!, { letters: { autoSend } });
+    return reply.redirect('/settings/letters?saved=auto', 303);
+  });
+
   app.post('/settings/letters/logo', { config: { access: 'settings:manage', csrfInHandler: true }, schema: hide }, async (req, reply) => {
     const fail = (text: string) => mailSettingsPage(req, reply, { errors: { errorList: [{ text, href: '#logo' }], fields: { logo: { text } } } }, 400);
     if (!req.isMultipart()) return fail('Choose a PNG or JPEG file for the logo');
@@ -79,6 +94,7 @@ const letterAdmin: FastifyPluginAsync = async (app) => {
     if (file.truncated || file.data.length > LOGO_MAX) return fail('The logo must be smaller than 200 KB');
     const size = imageSize(file.data);
     if (!size || !size.width || !size.height) return fail('The logo must be a PNG or JPEG image');
+    if (!imageReadable(file.data)) return fail('The logo could not be read: save it again as a PNG or JPEG and upload it');
     const contentType = size.type === 'png' ? 'image/png' : 'image/jpeg';
     const sha256 = crypto.createHash('sha256').update(file.data).digest('hex');
     const now = new Date();

@@ -23,23 +23,53 @@ const STEP_LETTER: Record<string, (stage: number) => LetterKind> = {
   close: () => 'closure',
 };
 
+/** The kinds that may be sent by themselves after their step (every letter a step calls for). */
+export const AUTO_SEND_KINDS: LetterKind[] = ['stage1_acknowledgement', 'stage2_acknowledgement', 'extension', 'stage1_response', 'stage2_response', 'refusal_acceptance', 'refusal_escalation', 'closure'];
+
+/**
+ * After a step recorded on the case page: when the landlord has chosen to send its letter
+ * automatically, send it now (its own transaction, through the outbox). 'sent', 'unsent' (the
+ * letter could not be written: the case page then leads to it, and says why on its preview), or
+ * null when nothing is set up to be sent.
+ */
+export async function autoSendAfterStep(app: FastifyInstance, actor: Actor, complaintId: string, step: string): Promise<'sent' | 'unsent' | null> {
+  const { letters: cfg } = await app.services.settings.get();
+  if (!STEP_LETTER[step] || !actorCan(actor, 'letters:send')) return null;
+  const c = await app.db.selectFrom('complaints').select('stage').where('id', '=', complaintId).executeTakeFirst();
+  if (!c) return null;
+  const kind = STEP_LETTER[step](Number(c.stage));
+  if (!cfg.autoSend.includes(kind)) return null;
+  try {
+    await app.services.letters.send(actor, complaintId, kind, {});
+    return 'sent';
+  } catch (err) {
+    if (err instanceof LetterIncomplete || err instanceof InvalidInput || err instanceof RuleViolation) return 'unsent';
+    throw err;
+  }
+}
+
 /**
  * What the case page says about letters: the letter the step just recorded calls for (a link
  * straight to its preview), the letters due but not sent, and emails that failed and wait for a
  * person to act.
  */
-export async function caseLetterNotes(app: FastifyInstance, actor: Actor, complaint: { id: string; stage: number }, done: string | undefined) {
+export async function caseLetterNotes(app: FastifyInstance, actor: Actor, complaint: { id: string; stage: number }, done: string | undefined, auto?: string) {
   if (!actorCan(actor, 'letters:read')) return { letterNext: null, lettersDue: [], failedEmails: [] };
   const due = (await app.services.letters.due([complaint.id])).get(complaint.id) ?? [];
   const maySend = actorCan(actor, 'letters:send');
   const nextKind = done && STEP_LETTER[done] ? STEP_LETTER[done](complaint.stage) : null;
-  const letterNext = maySend && nextKind && (nextKind === 'update' || due.some((d) => d.kind === nextKind)) ? { kind: nextKind, title: LETTER_TITLES[nextKind], href: `/complaints/${complaint.id}/letters?kind=${nextKind}#preview` } : null;
+  const letterNext =
+    maySend && nextKind && (nextKind === 'update' || due.some((d) => d.kind === nextKind))
+      ? { kind: nextKind, title: LETTER_TITLES[nextKind], href: `/complaints/${complaint.id}/letters?kind=${nextKind}#preview`, autoFailed: auto === 'unsent' }
+      : null;
+  const autoSent = nextKind && auto === 'sent' ? { title: LETTER_TITLES[nextKind], href: `/complaints/${complaint.id}/letters` } : null;
   const failed = await app.services.outbox.failedFor(complaint.id);
   return {
     letterNext,
     lettersDue: due.map((d) => ({ ...d, href: `/complaints/${complaint.id}/letters?kind=${d.kind}#preview` })),
     failedEmails: failed.map((f) => ({ id: f.id, subject: f.subject, to: (f.to_addresses as string[]).join(', '), error: f.last_error, failedAt: f.failed_at ? new Date(f.failed_at).toISOString() : null })),
     mayManageOutbox: actorCan(actor, 'outbox:manage'),
+    autoSent,
   };
 }
 
