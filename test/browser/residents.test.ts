@@ -200,6 +200,11 @@ describe('residents’ pages in a browser', () => {
     const check = async (name: string) => {
       const v = await axeViolations(page);
       if (v.length) found.push(describeViolations(name, v));
+      const dup = await page.evaluate(() => {
+        const ids = [...(globalThis as any).document.querySelectorAll('[id]')].map((e: any) => String(e.id));
+        return ids.filter((x, i) => ids.indexOf(x) !== i);
+      });
+      if (dup.length) found.push(`${name}: duplicate ids ${dup.join(', ')}`);
       if (await page.locator('.govuk-error-summary').count()) {
         for (const href of await page.locator('.govuk-error-summary a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))) {
           if (!(await page.locator(href!).count())) found.push(`${name}: error summary link ${href} points at nothing`);
