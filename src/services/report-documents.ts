@@ -142,7 +142,11 @@ export function reportPdf(r: ReportDocument): Promise<Buffer> {
     doc.switchToPage(range.start + i);
     const keep = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
-    doc.font('body').fontSize(8).fillColor(grey).text(T(`${r.landlordName} · ${r.title} · ${r.subtitle} · Page ${i + 1} of ${range.count}`), margin, doc.page.height - 38, { width, align: 'center', lineBreak: false });
+    doc.font('body').fontSize(8).fillColor(grey);
+    const page = ` · Page ${i + 1} of ${range.count}`;
+    // The longest footer that fits on one line.
+    const footer = [`${r.landlordName} · ${r.title} · ${r.subtitle}${page}`, `${r.landlordName} · ${r.subtitle}${page}`, `${r.subtitle}${page}`].map(T).find((f) => doc.widthOfString(f) <= width) ?? T(page.slice(3));
+    doc.text(footer, margin, doc.page.height - 38, { width, align: 'center', lineBreak: false });
     doc.page.margins.bottom = keep;
   }
   doc.end();
