@@ -98,11 +98,21 @@ export function reportPdf(r: ReportDocument): Promise<Buffer> {
   doc.moveTo(margin, doc.y).lineTo(margin + width, doc.y).lineWidth(2).strokeColor(colour).stroke();
   doc.moveDown(0.8);
 
-  for (const b of r.blocks) {
+  r.blocks.forEach((b, i) => {
     switch (b.type) {
       case 'heading': {
         const size = b.level === 2 ? 12.5 : 15;
-        if (doc.y > bottom() - 90) doc.addPage();
+        // Keep a heading with the start of what follows it: a few lines of text, or a table's caption and first rows.
+        const next = r.blocks[i + 1];
+        const headingH = doc.font('bold').fontSize(size).heightOfString(T(b.text), { width }) + size;
+        const nextH = !next
+          ? 0
+          : next.type === 'paragraph'
+            ? Math.min(doc.font('body').fontSize(10).heightOfString(T(next.text), { width, lineGap: 1.5 }), 40)
+            : next.type === 'table'
+              ? 70
+              : 30;
+        if (doc.y + headingH + nextH > bottom()) doc.addPage();
         doc.moveDown(b.level === 2 ? 0.4 : 0.8).font('bold').fontSize(size).fillColor(b.level === 2 ? ink : colour).text(T(b.text), margin, doc.y, { width });
         doc.moveDown(0.3);
         break;
@@ -125,14 +135,18 @@ export function reportPdf(r: ReportDocument): Promise<Buffer> {
         drawTable(doc, b, { margin, width, colour, T, bottom });
         break;
     }
-  }
+  });
 
   const range = (doc as any).bufferedPageRange();
   for (let i = 0; i < range.count; i++) {
     doc.switchToPage(range.start + i);
     const keep = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
-    doc.font('body').fontSize(8).fillColor(grey).text(T(`${r.landlordName} · ${r.title} · ${r.subtitle} · Page ${i + 1} of ${range.count}`), margin, doc.page.height - 38, { width, align: 'center', lineBreak: false });
+    doc.font('body').fontSize(8).fillColor(grey);
+    const page = ` · Page ${i + 1} of ${range.count}`;
+    // The longest footer that fits on one line.
+    const footer = [`${r.landlordName} · ${r.title} · ${r.subtitle}${page}`, `${r.landlordName} · ${r.subtitle}${page}`, `${r.subtitle}${page}`].map(T).find((f) => doc.widthOfString(f) <= width) ?? T(page.slice(3));
+    doc.text(footer, margin, doc.page.height - 38, { width, align: 'center', lineBreak: false });
     doc.page.margins.bottom = keep;
   }
   doc.end();
@@ -158,6 +172,8 @@ function drawTable(
     const h = rowHeight(cells, bold);
     if (doc.y + h > o.bottom()) {
       doc.addPage();
+      doc.font('bold').fontSize(10).fillColor('#0b0c0c').text(T(`${t.caption} (continued)`), margin, doc.y, { width });
+      doc.moveDown(0.2);
       drawHeader();
     }
     const y = doc.y;

@@ -439,7 +439,10 @@ export class ReportService {
       },
       {
         type: 'paragraph',
-        text: `TP09 (satisfaction with the approach to complaints handling, from ${num(t.tp09.responses)} survey responses): ${t.tp09.lines.map((l) => `${l.tenure === 'total' ? 'all' : l.tenure} ${pct(l.percent)} of ${num(l.asked.count)}`).join('; ')}.`,
+        text:
+          t.tp09.responses === 0
+            ? `TP09 (satisfaction with the approach to complaints handling): no survey answers dated in ${t.year.label} have been imported yet.`
+            : `TP09 (satisfaction with the approach to complaints handling), from ${num(t.tp09.responses)} survey answers: ${t.tp09.lines.map((l) => `${l.tenure === 'total' ? 'all' : l.tenure} ${pct(l.percent)} of ${num(l.asked.count)} who complained and answered`).join('; ')}.`,
       },
       { type: 'heading', text: 'Refusals' },
       {
@@ -456,8 +459,10 @@ export class ReportService {
         {
           type: 'table',
           caption: 'Remedies by type',
-          header: ['Remedy', 'Recorded', 'Completed', 'On time', 'Overdue at end'],
-          rows: r.remedies.byType.filter((x) => x.recorded || x.completed || x.openAtEnd).map((x) => [x.label, num(x.recorded), num(x.completed), num(x.completedOnTime), num(x.overdueAtEnd)]),
+          header: ['Remedy', 'Recorded', 'Completed', 'By its date', 'Late', 'No date set', 'Overdue at end'],
+          rows: r.remedies.byType
+            .filter((x) => x.recorded || x.completed || x.openAtEnd)
+            .map((x) => [x.label, num(x.recorded), num(x.completed), num(x.completedOnTime), num(x.completedLate), num(x.completedWithoutDate), num(x.overdueAtEnd)]),
         },
         {
           type: 'table',

@@ -35,7 +35,7 @@ export function barChart(o: { id: string; title: string; items: { label: string;
     })
     .join('');
   const empty = items.length ? '' : `<text x="8" y="${top + 17}" font-size="13" fill="#505a5f">No data in this period</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-labelledby="${o.id}-title ${o.id}-desc" focusable="false"><title id="${o.id}-title">${esc(o.title)}</title><desc id="${o.id}-desc">${esc(desc)}</desc><line x1="${labelW}" y1="${top}" x2="${labelW}" y2="${height - 8}" stroke="#505a5f" stroke-width="1"/>${bars}${empty}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${o.id}-title ${o.id}-desc" focusable="false"><title id="${o.id}-title">${esc(o.title)}</title><desc id="${o.id}-desc">${esc(desc)}</desc><line x1="${labelW}" y1="${top}" x2="${labelW}" y2="${height - 8}" stroke="#505a5f" stroke-width="1"/>${bars}${empty}</svg>`;
 }
 
 /** Columns by month for two series side by side (stage 1 and stage 2), with a legend. */
@@ -45,7 +45,8 @@ export function monthChart(o: { id: string; title: string; months: { label: stri
   const plotH = 160;
   const n = Math.max(1, o.months.length);
   const slot = Math.max(24, Math.min(60, 600 / n));
-  const width = left + n * slot + 10;
+  // At least wide enough for the legend, so a short period is not blown up to fill the column.
+  const width = Math.max(320, left + n * slot + 10);
   const height = top + plotH + 40;
   const max = niceMax(Math.max(1, ...o.months.map((m) => Math.max(m.a, m.b))));
   const y = (v: number) => top + plotH - (v / max) * plotH;
@@ -63,5 +64,5 @@ export function monthChart(o: { id: string; title: string; months: { label: stri
     .join('');
   const legend = `<rect x="${left}" y="6" width="12" height="12" fill="${esc(o.colour)}"/><text x="${left + 16}" y="16" font-size="12" fill="#0b0c0c">${esc(o.seriesA)}</text><rect x="${left + 130}" y="6" width="12" height="12" fill="${second}"/><text x="${left + 146}" y="16" font-size="12" fill="#0b0c0c">${esc(o.seriesB)}</text>`;
   const desc = o.months.map((m) => `${m.label}: ${o.seriesA} ${fmt(m.a)}, ${o.seriesB} ${fmt(m.b)}`).join('; ') || 'No data in this period';
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-labelledby="${o.id}-title ${o.id}-desc" focusable="false"><title id="${o.id}-title">${esc(o.title)}</title><desc id="${o.id}-desc">${esc(desc)}</desc>${legend}${ticks}${cols}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${o.id}-title ${o.id}-desc" focusable="false"><title id="${o.id}-title">${esc(o.title)}</title><desc id="${o.id}-desc">${esc(desc)}</desc>${legend}${ticks}${cols}</svg>`;
 }

@@ -125,6 +125,7 @@ forEachBackend('report pages', (backend) => {
     assert.equal(parseCsv(csv.body)[1][0], late.reference);
     const bad = await getPage(t.app, '/reports/tsm/complaints?year=2025&measure=ch09', board);
     assert.equal(bad.statusCode, 400);
+    for (const y of ['abc', '1999', '2025&year=2026']) assert.equal((await getPage(t.app, `/reports/tsm?year=${y}`, board)).statusCode, 400, y);
     // Open past its date at the end of the current year so far (1 July): the LCHO one, due 17 June.
     assert.match(p.body, /tenure=LCHO&amp;line=openPastOriginal">1</);
   });
@@ -147,6 +148,7 @@ forEachBackend('report pages', (backend) => {
     const bad = await getPage(t.app, '/reports/dashboard?from=2025-06-31&to=2025-01-01', board);
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /href="#from"/);
+    assert.equal((await getPage(t.app, '/reports/dashboard?from=2025-04-01&from=2025-05-01', board)).statusCode, 400);
   });
 
   test('the MRC pack downloads as Word and PDF for the period', async () => {

@@ -35,8 +35,6 @@ const DONE: Record<string, string> = {
   'survey-removed': 'Survey import removed.',
 };
 
-const yearQuery = z.object({ year: z.coerce.number().int().min(2000).max(2200).optional() }).passthrough();
-const periodQuery = z.object({ from: z.string().max(20).optional(), to: z.string().max(20).optional() }).passthrough();
 
 function errorsOf(list: { field: string; text: string }[]): FormErrors {
   return { errorList: list.map((e) => ({ text: e.text, href: `#${e.field}` })), fields: Object.fromEntries(list.map((e) => [e.field, { text: e.text }])) };
@@ -61,8 +59,12 @@ const reportPages: FastifyPluginAsync = async (app) => {
 
   // ------------------------------------------------------------------ the measures
 
-  app.get('/reports/tsm', { config: { access: 'reports:read' }, schema: { hide: true, querystring: yearQuery } }, async (req, reply) => {
-    const year = (req.query as { year?: number }).year ?? reportingYearOf(today());
+  app.get('/reports/tsm', { config: { access: 'reports:read' }, schema: { hide: true } }, async (req, reply) => {
+    const asked = (req.query as { year?: unknown }).year;
+    if (asked !== undefined && (typeof asked !== 'string' || !/^\d{4}$/.test(asked) || Number(asked) < 2000 || Number(asked) > 2200)) {
+      return reply.view('error.njk', await pageContext(app, req, { title: 'Choose a reporting year', message: 'The year must be the year the reporting year starts in, like 2025 for 2025/26.' }), 400);
+    }
+    const year = asked === undefined ? reportingYearOf(today()) : Number(asked);
     const r = await reports.tsmFor(req.actor!, year);
     const current = reportingYearOf(today());
     const years = [];
@@ -214,11 +216,12 @@ const reportPages: FastifyPluginAsync = async (app) => {
   // ------------------------------------------------------------------ the dashboard and the MRC pack
 
   function period(req: FastifyRequest): { from: string; to: string; problems: { field: string; text: string }[] } {
-    const q = periodQuery.parse(req.query ?? {});
+    const q = (req.query ?? {}) as Record<string, unknown>;
     const t = today();
     const y = reportingYear(reportingYearOf(t));
-    const from = q.from?.trim() || y.from;
-    const to = q.to?.trim() || t;
+    const one = (v: unknown) => (typeof v === 'string' ? v.trim().slice(0, 20) : v === undefined ? '' : 'not a date');
+    const from = one(q.from) || y.from;
+    const to = one(q.to) || t;
     const problems: { field: string; text: string }[] = [];
     if (!isValidLocalDate(from)) problems.push({ field: 'from', text: 'Enter the start of the period as a real date, like 2025-04-01' });
     if (!isValidLocalDate(to)) problems.push({ field: 'to', text: 'Enter the end of the period as a real date, like 2026-03-31' });
