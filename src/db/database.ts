@@ -15,12 +15,12 @@ import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_sessions.js';
 import * as m0003 from './migrations/0003_remedies_actions.js';
 import * as m0004 from './migrations/0004_letters_outbox.js';
-import * as m0009 from './migrations/0009_data_protection.js';
-import * as m0010 from './migrations/0010_letters_settings.js';
-import * as m0006 from './migrations/0006_public_intake.js';
 import * as m0005 from './migrations/0005_learning_ombudsman.js';
+import * as m0006 from './migrations/0006_public_intake.js';
 import * as m0007 from './migrations/0007_reports.js';
 import * as m0008 from './migrations/0008_self_assessment.js';
+import * as m0009 from './migrations/0009_data_protection.js';
+import * as m0010 from './migrations/0010_letters_settings.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -33,12 +33,12 @@ const migrations: Record<string, Migration> = {
   '0002_sessions': m0002,
   '0003_remedies_actions': m0003,
   '0004_letters_outbox': m0004,
-  '0009_data_protection': m0009,
-  '0010_letters_settings': m0010,
-  '0006_public_intake': m0006,
   '0005_learning_ombudsman': m0005,
+  '0006_public_intake': m0006,
   '0007_reports': m0007,
   '0008_self_assessment': m0008,
+  '0009_data_protection': m0009,
+  '0010_letters_settings': m0010,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -48,7 +48,9 @@ class StaticMigrationProvider implements MigrationProvider {
 }
 
 export async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+  // Migrations are independent of one another's order beyond their numbers; a database that ran a
+  // later-numbered one first (features built side by side) still takes the earlier ones.
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

@@ -84,6 +84,7 @@ function validBody(method: string, url: string, ids: Ids): unknown {
     'POST /api/v1/complaints/:id/letters': { kind: 'stage1_acknowledgement' },
     'POST /api/v1/complaints/:id/letters/preview': { kind: 'stage1_acknowledgement' },
     'POST /api/v1/outbox/:id/retry': {},
+    'POST /api/v1/outbox/:id/dealt-with': { note: 'Sent by post instead' },
     'POST /api/v1/reports/surveys': { csv: 'respondent_ref,surveyed_on,tenure,complained_last_12_months,complaints_handling_satisfaction\nS1,2025-06-01,LCRA,yes,very_satisfied\n' },
     'POST /api/v1/subject-access-requests': { residentId: ids.resident },
     'POST /api/v1/retention/runs': { dryRun: true },
