@@ -125,6 +125,7 @@ forEachBackend('residents’ own pages', (backend) => {
     assert.match(bad.body, /govuk-error-summary/);
     assert.match(textOf(bad.body), /Select whether you are the resident or complaining for someone else/);
     assert.match(bad.body, /<title>Error: /);
+    assert.match(bad.body, /href="\/complain" class="app-header__name/, 'the header leads residents to the complaints start page');
     await fillDraft(c, { familyName: 'Bell', email: 'bell@example.net' });
     assert.ok(c.cookies.get('putright_draft'), 'the draft id is in a cookie');
     const postcode = await c.answer('address', { addressLine1: '1 Road', postcode: 'not a postcode' });
