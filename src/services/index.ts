@@ -2,6 +2,9 @@
 import type { Db } from '../db/database.js';
 import { ComplaintService } from './complaints.js';
 import { InboundMailService } from './inbound.js';
+import { LearningService } from './learning.js';
+import { OmbudsmanService } from './ombudsman.js';
+import { ReminderService } from './reminders.js';
 import { LetterService } from './letters.js';
 import { OutboxService } from './outbox.js';
 import { ActionService, RemedyService } from './remedies.js';
@@ -26,14 +29,19 @@ export interface Services {
   actions: ActionService;
   reports: ReportService;
   dataExport: DataExportService;
+  learning: LearningService;
+  ombudsman: OmbudsmanService;
+  reminders: ReminderService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
   const settings = new SettingsService(db);
   const actions = new ActionService(db, clock);
-  const remedies = new RemedyService(db, clock, actions);
+  const learning = new LearningService(db, clock);
+  const remedies = new RemedyService(db, clock, actions, learning);
   const complaints = new ComplaintService(db, settings, clock, remedies);
-  const reports = new ReportService(db, settings, remedies, clock);
+  const ombudsman = new OmbudsmanService(db, clock);
+  const reports = new ReportService(db, settings, { remedies, learning, ombudsman }, clock);
   return {
     settings,
     users: new UserService(db),
@@ -48,5 +56,8 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     actions,
     reports,
     dataExport: new DataExportService(db, reports),
+    learning,
+    ombudsman,
+    reminders: new ReminderService(db, clock),
   };
 }
