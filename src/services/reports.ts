@@ -494,7 +494,10 @@ export class ReportService {
       blocks.push(
         {
           type: 'paragraph',
-          text: `${num(om.casesOpened)} Ombudsman case${om.casesOpened === 1 ? '' : 's'} opened and ${num(om.determinations)} determination${om.determinations === 1 ? '' : 's'} made in the period: ${num(om.overall.maladministration)} with maladministration on every issue, ${num(om.overall.partial_maladministration)} with partial maladministration, ${num(om.overall.no_maladministration)} with none; ${num(om.severeMaladministration)} with a finding of severe maladministration.`,
+          text:
+            om.determinations === 0
+              ? `${num(om.casesOpened)} Ombudsman case${om.casesOpened === 1 ? '' : 's'} opened in the period and no determinations made.`
+              : `${num(om.casesOpened)} Ombudsman case${om.casesOpened === 1 ? '' : 's'} opened and ${num(om.determinations)} determination${om.determinations === 1 ? '' : 's'} made in the period: ${num(om.overall.maladministration)} with maladministration on every issue, ${num(om.overall.partial_maladministration)} with partial maladministration, ${num(om.overall.no_maladministration)} with none; ${num(om.severeMaladministration)} with a finding of severe maladministration.`,
         },
         { type: 'table', caption: 'Findings in determinations made in the period, by issue', header: ['Finding', 'Issues'], rows: om.findingsByKind.filter((f) => f.count > 0).map((f) => [f.label, num(f.count)]) },
         {
