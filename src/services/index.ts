@@ -56,7 +56,8 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
   const remedies = new RemedyService(db, clock, actions, learning);
   const complaints = new ComplaintService(db, settings, clock, remedies);
   const accessAudit = new AccessAuditService(db, clock);
-  const reports = new ReportService(db, settings, remedies, clock);
+  const ombudsman = new OmbudsmanService(db, clock);
+  const reports = new ReportService(db, settings, { remedies, learning, ombudsman }, clock);
   const evidence = new EvidenceService(db, settings, clock);
   const selfAssessments = new SelfAssessmentService(db, evidence, clock);
   return {
@@ -76,7 +77,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     retention: new RetentionService(db, clock),
     publicIntake: new PublicIntakeService(db, settings, complaints, clock),
     learning,
-    ombudsman: new OmbudsmanService(db, clock),
+    ombudsman,
     reminders: new ReminderService(db, clock),
     reports,
     dataExport: new DataExportService(db, reports),

@@ -49,7 +49,7 @@ import type { Actor } from './actor.js';
 import { requirePermission } from './actor.js';
 import { InvalidInput } from './errors.js';
 import { recordHistory } from './history.js';
-import type { RemedyService } from './remedies.js';
+import { puttingThingsRightFigures, type FigureSources } from './remedy-figures.js';
 import type { SettingsService } from './settings.js';
 import type { ReportBlock, ReportDocument } from './report-documents.js';
 
@@ -107,7 +107,8 @@ export class ReportService {
   constructor(
     private readonly db: Db,
     private readonly settings: SettingsService,
-    private readonly remedies: RemedyService | null,
+    /** Remedies, actions, the learning register and Ombudsman cases (their figures for the dashboard and the pack). */
+    private readonly sources: FigureSources | null,
     private readonly clock: Clock = () => new Date(),
   ) {}
 
@@ -326,14 +327,16 @@ export class ReportService {
     const figures = dashboard(facts, { from, to, asOf: today });
     const { settings } = await this.settings.load();
     const groundLabels = Object.fromEntries(settings.exclusionGrounds.map((g) => [g.key, g.label]));
-    const remedies = this.remedies ? await this.remedies.figures(from, to) : null;
+    const ptr = this.sources ? await puttingThingsRightFigures(this.sources, from, to) : null;
     return {
       ...figures,
       groundLabels,
-      remedies,
-      /** Learning themes (Code 9.1–9.3) and Ombudsman findings and orders: built on branch `remedies`; wired in when merged. */
-      learning: null as null | unknown,
-      ombudsman: null as null | unknown,
+      /** Remedies by type, compensation and outstanding actions (RemedyService.figures). */
+      remedies: ptr,
+      /** Learning register (Code 9.1–9.3): items recorded, improvements made, themes by root cause, area and category. */
+      learning: ptr?.learning ?? null,
+      /** Ombudsman cases: determinations, findings by kind and issue, severe maladministration, orders and their progress. */
+      ombudsman: ptr?.ombudsman ?? null,
     };
   }
   // ------------------------------------------------------------------ the MRC pack
@@ -484,17 +487,49 @@ export class ReportService {
         },
       );
     }
+    const om = d.ombudsman;
+    const lr = d.learning;
+    blocks.push({ type: 'heading', text: 'Ombudsman investigations and orders' });
+    if (om) {
+      blocks.push(
+        {
+          type: 'paragraph',
+          text:
+            om.determinations === 0
+              ? `${num(om.casesOpened)} Ombudsman case${om.casesOpened === 1 ? '' : 's'} opened in the period and no determinations made.`
+              : `${num(om.casesOpened)} Ombudsman case${om.casesOpened === 1 ? '' : 's'} opened and ${num(om.determinations)} determination${om.determinations === 1 ? '' : 's'} made in the period: ${num(om.overall.maladministration)} with maladministration on every issue, ${num(om.overall.partial_maladministration)} with partial maladministration, ${num(om.overall.no_maladministration)} with none; ${num(om.severeMaladministration)} with a finding of severe maladministration.`,
+        },
+        { type: 'table', caption: 'Findings in determinations made in the period, by issue', header: ['Finding', 'Issues'], rows: om.findingsByKind.filter((f) => f.count > 0).map((f) => [f.label, num(f.count)]) },
+        {
+          type: 'table',
+          caption: 'Progress on orders (including those made after severe maladministration findings)',
+          header: ['', 'Number'],
+          rows: [
+            ['Orders made in the period', num(om.orders.made)],
+            ['Recommendations made', num(om.orders.recommendationsMade)],
+            ['Compensation ordered', money(om.orders.compensationOrderedPence)],
+            ['Complied with in the period', num(om.orders.compliedInPeriod)],
+            ['Complied with by the date ordered', num(om.orders.compliedOnTime)],
+            ['Evidence of compliance sent to the Ombudsman', num(om.orders.evidenceSentInPeriod)],
+            ['Orders open at the end', num(om.orders.openAtEnd)],
+            ['Orders overdue at the end', num(om.orders.overdueAtEnd)],
+            ['Information requests answered late', num(om.informationRequests.repliedLate)],
+            ['Information requests overdue at the end', num(om.informationRequests.overdueAtEnd)],
+          ],
+        },
+      );
+    } else {
+      blocks.push({ type: 'paragraph', text: 'The Ombudsman case register is not available, so no investigation outcomes or orders are shown.' });
+    }
     blocks.push(
-      { type: 'heading', text: 'Ombudsman investigations and orders' },
-      {
-        type: 'paragraph',
-        text: 'Outcomes of Ombudsman investigations, and progress on orders made after findings of severe maladministration, are recorded in the Ombudsman case register, which is being added to Putright. Until it is in place, add them here from the Ombudsman’s determinations.',
-      },
       { type: 'heading', text: 'Issues, trends and learning' },
       {
         type: 'paragraph',
-        text: `The largest service areas this period were ${d.byServiceArea.slice(0, 3).map((b) => `${b.key} (${num(b.count)})`).join(', ') || 'none'}; the largest categories ${d.byCategory.slice(0, 3).map((b) => `${b.key} (${num(b.count)})`).join(', ') || 'none'}. Learning themes from the learning register are being added to Putright.`,
+        text: `The largest service areas this period were ${d.byServiceArea.slice(0, 3).map((b) => `${b.key} (${num(b.count)})`).join(', ') || 'none'}; the largest categories ${d.byCategory.slice(0, 3).map((b) => `${b.key} (${num(b.count)})`).join(', ') || 'none'}.${lr ? ` ${num(lr.recorded)} learning item${lr.recorded === 1 ? ' was' : 's were'} recorded (${num(lr.promptedByUpheldResponses)} from upheld responses) and ${num(lr.improvementsMade)} improvement${lr.improvementsMade === 1 ? '' : 's'} made; ${num(lr.withoutImprovementAtEnd)} still had no improvement at the end.` : ''}`,
       },
+    );
+    if (lr) blocks.push({ type: 'table', caption: 'Learning recorded by root cause', header: ['Root cause', 'Items'], rows: lr.themes.byCause.map((c) => [c.label, num(c.total)]) });
+    blocks.push(
       { type: 'heading', text: 'Annual report' },
       {
         type: 'paragraph',

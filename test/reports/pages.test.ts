@@ -151,6 +151,44 @@ forEachBackend('report pages', (backend) => {
     assert.equal((await getPage(t.app, '/reports/dashboard?from=2025-04-01&from=2025-05-01', board)).statusCode, 400);
   });
 
+  test('learning and Ombudsman figures (from the learning register and the Ombudsman case register) are on the dashboard and in the pack', async () => {
+    t.clock.set('2025-06-26T09:00:00Z');
+    const call = async (method: string, url: string, body: unknown, status: number) => {
+      const r = await t.call(method, url, { as: t.users.handler, body });
+      assert.equal(r.status, status, `${url}: ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+    const oc = await call('POST', '/api/v1/ombudsman-cases', { complaintId: late.id, reference: '202500001', openedOn: '2025-06-20' }, 201);
+    await call(
+      'POST',
+      `/api/v1/ombudsman-cases/${oc.id}/determination`,
+      {
+        version: oc.version,
+        determinedOn: '2025-06-25',
+        summary: 'Severe maladministration in the handling of the repair.',
+        findings: [{ issue: 'The repair', issueKind: 'repairs', finding: 'severe_maladministration' }],
+        orders: [{ kind: 'order', description: 'Pay the resident £500', dueOn: '2025-06-27', amountPence: 50_000 }],
+      },
+      200,
+    );
+    await call('POST', '/api/v1/learning-items', { whatWentWrong: 'Repairs were not chased' }, 201);
+    t.clock.set('2025-07-01T09:00:00Z');
+    const d = (await t.call('GET', '/api/v1/reports/dashboard?from=2025-04-01&to=2025-06-30', { as: t.users.governance })).body;
+    assert.equal(d.ombudsman.determinations, 1);
+    assert.equal(d.ombudsman.severeMaladministration, 1);
+    assert.equal(d.ombudsman.orders.made, 1);
+    assert.equal(d.ombudsman.orders.overdueAtEnd, 1, 'due 27 June, not complied with by 30 June');
+    // The upheld response of 19 June opened a learning item itself; the other was recorded by hand.
+    assert.equal(d.learning.recorded, 2);
+    assert.equal(d.learning.promptedByUpheldResponses, 1);
+    const p = await getPage(t.app, '/reports/dashboard?from=2025-04-01&to=2025-06-30', board);
+    assert.match(textOf(p.body), /With severe maladministration 1/);
+    const docx = await getPage(t.app, '/reports/mrc-pack.docx?from=2025-04-01&to=2025-06-30', board);
+    const doc = strFromU8(unzipSync(new Uint8Array(docx.rawPayload))['word/document.xml']);
+    assert.ok(doc.includes('Progress on orders (including those made after severe maladministration findings)'));
+    assert.ok(doc.includes('1 with a finding of severe maladministration'));
+  });
+
   test('the MRC pack downloads as Word and PDF for the period', async () => {
     const docx = await getPage(t.app, '/reports/mrc-pack.docx?from=2025-04-01&to=2025-06-30', board);
     assert.equal(docx.statusCode, 200);

@@ -244,6 +244,7 @@ const reportPages: FastifyPluginAsync = async (app) => {
       categories: barChart({ id: 'chart-categories', title: 'Stage 1 complaints by category', items: d.byCategory.map((b) => ({ label: b.key, value: b.count })), colour }),
       channels: barChart({ id: 'chart-channels', title: 'Stage 1 complaints by channel', items: d.byChannel.map((b) => ({ label: CHANNEL_REPORT_LABELS[b.key] ?? b.key, value: b.count })), colour }),
       outcomes: d.outcomes.map((o) => barChart({ id: `chart-outcomes-${o.stage}`, title: `Stage ${o.stage} outcomes`, items: o.buckets.map((b) => ({ label: OUTCOME_REPORT_LABELS[b.key] ?? b.key, value: b.count })), colour })),
+      causes: barChart({ id: 'chart-causes', title: 'Learning recorded by root cause', items: (d.learning?.themes.byCause ?? []).map((c) => ({ label: c.label, value: c.total })), colour }),
       timeliness: barChart({
         id: 'chart-timeliness',
         title: 'Responses on time, as a percentage of responses sent',
