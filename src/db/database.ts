@@ -6,8 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -15,6 +13,7 @@ import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_sessions.js';
 import * as m0003 from './migrations/0003_remedies_actions.js';
 import * as m0004 from './migrations/0004_letters_outbox.js';
+import * as m0011 from './migrations/0011_scale.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -27,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0002_sessions': m0002,
   '0003_remedies_actions': m0003,
   '0004_letters_outbox': m0004,
+  '0011_scale': m0011,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -103,6 +103,8 @@ export function lockDataDir(dir: string): () => void {
 export async function openEmbedded(dataDir: string | null): Promise<DatabaseHandle> {
   const release = dataDir ? lockDataDir(dataDir) : () => {};
   try {
+    // Loaded only in embedded mode: a PostgreSQL deployment never pays for PGlite's memory.
+    const [{ PGlite }, { createPgConfig }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/node-postgres')]);
     const pglite = dataDir ? new PGlite(path.join(dataDir, 'pgdata')) : new PGlite();
     await pglite.waitReady;
     const pool = new pg.Pool({ ...(createPgConfig(pglite) as any), max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 60_000 });
