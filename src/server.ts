@@ -5,6 +5,7 @@ import { DataDirectoryLocked, migrate, openEmbedded, openPostgres, type Database
 import { buildApp, logSerializers } from './http/app.js';
 import { fileMailer, OutboxWorker, smtpMailer } from './services/outbox.js';
 import { startInboundSmtp } from './services/inbound.js';
+import { listenForSettingsChanges } from './services/cluster.js';
 
 async function main() {
   let config;
@@ -54,6 +55,8 @@ async function main() {
     },
   });
   outbox.start();
+  // Other instances' settings changes drop this instance's cache at once (see services/cluster.ts).
+  const listener = config.database.kind === 'postgres' ? listenForSettingsChanges(config.database.url, () => app.services.settings.invalidate(), log) : null;
   log.info({ mail: mailer.describe }, 'outbox worker started');
   // Inbound email: replies filed on their case by the reference in the subject.
   const inbound = config.inboundSmtp ? await startInboundSmtp(app.services.inbound, { ...config.inboundSmtp, log }) : null;
@@ -67,7 +70,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try {
-      await Promise.all([app.close(), outbox.stop(), inbound?.close()]);
+      await Promise.all([app.close(), outbox.stop(), inbound?.close(), listener?.close()]);
       mailer.close();
       await database.close();
       log.info('stopped');

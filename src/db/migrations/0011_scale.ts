@@ -13,7 +13,7 @@ const OPEN = sql`status in ('awaiting_acknowledgement', 'investigating', 'respon
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index complaints_open_handler1 on complaints (stage1_handler_id, next_due_on) where ${OPEN}`.execute(db);
   await sql`create index complaints_open_handler2 on complaints (stage2_handler_id, next_due_on) where ${OPEN}`.execute(db);
-  await sql`create index complaints_open_next_due on complaints (next_due_on) where ${OPEN}`.execute(db);
+  await sql`create index complaints_open_next_due on complaints (next_due_on, id) where ${OPEN}`.execute(db);
   await sql`create index complaints_received_at on complaints (received_at, id)`.execute(db);
   await sql`create index residents_postcode_key_prefix on residents (postcode_key text_pattern_ops)`.execute(db);
   await sql`create index residents_given_name_lower on residents (lower(given_name) text_pattern_ops)`.execute(db);
