@@ -46,7 +46,7 @@ export interface SeedResult {
 }
 
 const TICKS = 100; // USER_HZ on Linux
-function statTimes(pid: number | string): { self: number; children: number; ppid: number } | null {
+export function statTimes(pid: number | string): { self: number; children: number; ppid: number } | null {
   try {
     const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
@@ -58,7 +58,7 @@ function statTimes(pid: number | string): { self: number; children: number; ppid
 }
 
 /** CPU seconds of a local PostgreSQL: the postmaster, its live children and the children that have exited. */
-function postgresCpu(postmaster: number | null): number | null {
+export function postgresCpu(postmaster: number | null): number | null {
   if (!postmaster) return null;
   const pm = statTimes(postmaster);
   if (!pm) return null;
