@@ -182,7 +182,7 @@ async function fixtureFromPostgres(url: string): Promise<{ fx: Fixture; data: st
       [BENCH_DESCRIPTION],
     );
     const m = await one<{ id: string; email: string }>(`select id, email from users where role = 'manager' order by email limit 1`);
-    const cases = await all<{ id: string }>(`select id from complaints tablesample system (1) where version >= 10 limit 500`);
+    const cases = await all<{ id: string }>(`select id from complaints tablesample system (1) where version >= 8 limit 500`);
     const busiest = await one<{ n: string }>(`select count(*) as n from history where complaint_id = $1`, [cases[0]?.id]);
     const residents = await all<{ id: string; postcode: string; family_name: string }>(`select id, postcode, family_name from residents tablesample system (0.5) limit 1000`);
     const counts = await one<Record<string, string>>(

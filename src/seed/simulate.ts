@@ -67,6 +67,8 @@ export interface SimLetter {
 
 export interface SimResult {
   steps: SimStep[];
+  /** The row's version as the services keep it: 1 at receipt, plus one per command applied. */
+  version: number;
   state: ComplaintState;
   remedies: SimRemedy[];
   actions: SimAction[];
@@ -163,6 +165,7 @@ export function simulateComplaint(inp: SimInput): SimResult {
     at: loggedAt,
   });
   let clock = loggedAt.getTime();
+  let commands = 0;
 
   /** Apply a command at an instant through the engine; false when the instant is after "now". */
   const apply = (actor: SeedStaff, at: Date, cmd: Command): boolean => {
@@ -178,6 +181,7 @@ export function simulateComplaint(inp: SimInput): SimResult {
       before = after;
     }
     clock = at.getTime();
+    commands++;
     return true;
   };
   const wd = (from: LocalDate, n: number) => cal.addWorkingDays(from, n);
@@ -227,7 +231,7 @@ export function simulateComplaint(inp: SimInput): SimResult {
   return done();
 
   function done(): SimResult {
-    return { steps, state, remedies, actions, letters };
+    return { steps, version: 1 + commands, state, remedies, actions, letters };
   }
 
   /** Acknowledge, perhaps extend, respond: true when the stage was responded to. */

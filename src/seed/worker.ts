@@ -119,7 +119,7 @@ async function main() {
     await streams.complaints.row([
       id, reference, rid, false, channel, receivedAt, state.receivedOn, issueArose, description, 'The problem put right and an apology.', area, category, srId, '[]', logger.id,
       p.rule_version, p.status, p.stage, p.stage1_handler_id, p.stage2_handler_id, p.outcome, p.next_due_on, p.next_due_kind, vulnerable, p.extended, p.closed_on,
-      sim.steps[0].at, last, sim.steps.length,
+      sim.steps[0].at, last, sim.version,
     ]);
 
     // History in the order the services write it: each lifecycle event, then what it caused.
