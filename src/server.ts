@@ -8,6 +8,7 @@ import { startInboundSmtp } from './services/inbound.js';
 import { RetentionSweeper } from './services/data-protection/retention.js';
 import { SYSTEM_ACTOR } from './services/actor.js';
 import { ReminderSweeper } from './services/reminders.js';
+import { listenForSettingsChanges } from './services/cluster.js';
 
 async function main() {
   let config;
@@ -62,6 +63,8 @@ async function main() {
     },
   });
   outbox.start();
+  // Other instances' settings changes drop this instance's cache at once (see services/cluster.ts).
+  const listener = config.database.kind === 'postgres' ? listenForSettingsChanges(config.database.url, () => app.services.settings.invalidate(), log) : null;
   log.info({ mail: mailer.describe }, 'outbox worker started');
   // Reminders: a sweep on a timer; each reminder is claimed once however many instances run it.
   const reminders = config.reminders.intervalSeconds > 0
@@ -84,7 +87,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try {
-      await Promise.all([app.close(), outbox.stop(), reminders?.stop(), inbound?.close(), retention?.stop()]);
+      await Promise.all([app.close(), outbox.stop(), reminders?.stop(), inbound?.close(), retention?.stop(), listener?.close()]);
       mailer.close();
       await database.close();
       log.info('stopped');

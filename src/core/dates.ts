@@ -59,15 +59,36 @@ function assertInteger(n: number, what: string): void {
 
 /** Days since 1970-01-01 (negative before). Validates `d`. */
 export function toDayNumber(d: LocalDate): number {
+  const known = DAY_NUMBER_OF.get(d);
+  if (known !== undefined) return known;
   assertLocalDate(d);
-  return utcDayNumber(Number(d.slice(0, 4)), Number(d.slice(5, 7)), Number(d.slice(8, 10)));
+  const n = utcDayNumber(Number(d.slice(0, 4)), Number(d.slice(5, 7)), Number(d.slice(8, 10)));
+  remember(n, d);
+  return n;
+}
+
+// Date strings and day numbers convert both ways constantly (the working-day calendar walks day
+// by day): remember the conversions, bounded, so hot paths skip the parsing and Date objects.
+const DAY_NUMBER_OF = new Map<string, number>();
+const DATE_OF = new Map<number, LocalDate>();
+function remember(n: number, d: LocalDate) {
+  if (DATE_OF.size > 100_000) {
+    DATE_OF.clear();
+    DAY_NUMBER_OF.clear();
+  }
+  DATE_OF.set(n, d);
+  DAY_NUMBER_OF.set(d, n);
 }
 
 /** The LocalDate of a day number (see toDayNumber). */
 export function fromDayNumber(n: number): LocalDate {
+  const known = DATE_OF.get(n);
+  if (known !== undefined) return known;
   assertInteger(n, 'day number');
   if (n < MIN_DAY || n > MAX_DAY) throw new RangeError(`Date out of range: day number ${n} is outside years 0000–9999`);
-  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+  const d = new Date(n * DAY_MS).toISOString().slice(0, 10);
+  remember(n, d);
+  return d;
 }
 
 /** The calendar year of a day number. */
@@ -143,6 +164,41 @@ export function londonDateTimeOf(instant: Date): { date: LocalDate; time: string
   if (!(instant instanceof Date) || Number.isNaN(instant.getTime())) {
     throw new RangeError(`Invalid instant: ${String(instant)}`);
   }
+  // UK clocks change on the hour (01:00 UTC), so the offset is constant within each UTC hour:
+  // ask Intl once per hour and do the rest with arithmetic (Intl formatting is slow).
+  const ms = instant.getTime();
+  // A UTC day with the same offset at its first and last hour has it all day (clocks change at
+  // most once a day); otherwise look the hour up.
+  const dayN = Math.floor(ms / DAY_MS);
+  let offset = OFFSET_BY_DAY.get(dayN);
+  if (offset === undefined) {
+    const first = intlOffsetMinutes(new Date(dayN * DAY_MS));
+    const last = intlOffsetMinutes(new Date(dayN * DAY_MS + 23 * 3_600_000));
+    offset = first === last ? first : null;
+    if (OFFSET_BY_DAY.size > 100_000) OFFSET_BY_DAY.clear();
+    OFFSET_BY_DAY.set(dayN, offset);
+  }
+  if (offset === null) offset = intlOffsetMinutes(new Date(Math.floor(ms / 3_600_000) * 3_600_000));
+  const local = new Date(ms + offset * 60_000);
+  const yy = local.getUTCFullYear();
+  if (yy < 1 || yy > 9999) return intlDateTimeOf(instant);
+  const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+  return {
+    date: `${String(yy).padStart(4, '0')}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())}`,
+    time: `${two(local.getUTCHours())}:${two(local.getUTCMinutes())}`,
+  };
+}
+
+const OFFSET_BY_DAY = new Map<number, number | null>();
+
+function intlOffsetMinutes(instant: Date): number {
+  const { date, time } = intlDateTimeOf(instant);
+  const wallMs = utcDayNumber(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10))) * DAY_MS
+    + (Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5))) * 60_000;
+  return Math.round((wallMs - Math.floor(instant.getTime() / 60_000) * 60_000) / 60_000);
+}
+
+function intlDateTimeOf(instant: Date): { date: LocalDate; time: string } {
   let y = '', mo = '', d = '', h = '', mi = '';
   for (const p of LONDON.formatToParts(instant)) {
     switch (p.type) {

@@ -6,8 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -21,6 +19,7 @@ import * as m0007 from './migrations/0007_reports.js';
 import * as m0008 from './migrations/0008_self_assessment.js';
 import * as m0009 from './migrations/0009_data_protection.js';
 import * as m0010 from './migrations/0010_letters_settings.js';
+import * as m0011 from './migrations/0011_scale.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -39,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0008_self_assessment': m0008,
   '0009_data_protection': m0009,
   '0010_letters_settings': m0010,
+  '0011_scale': m0011,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -117,6 +117,8 @@ export function lockDataDir(dir: string): () => void {
 export async function openEmbedded(dataDir: string | null): Promise<DatabaseHandle> {
   const release = dataDir ? lockDataDir(dataDir) : () => {};
   try {
+    // Loaded only in embedded mode: a PostgreSQL deployment never pays for PGlite's memory.
+    const [{ PGlite }, { createPgConfig }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/node-postgres')]);
     const pglite = dataDir ? new PGlite(path.join(dataDir, 'pgdata')) : new PGlite();
     await pglite.waitReady;
     const pool = new pg.Pool({ ...(createPgConfig(pglite) as any), max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 60_000 });

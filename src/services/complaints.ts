@@ -543,7 +543,9 @@ export class ComplaintService {
     const today = londonDateOf(this.clock());
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
     const sort = f.sort ?? (f.due ? 'due' : 'received');
-    let q = this.filtered(f, today).select(LIST_COLUMNS);
+    // The page's complaints are found on their own, then joined to residents and handlers: the
+    // joins then touch 50 rows, not every match (a big team's open cases, at national scale).
+    let q = this.filtered(f, today).select('complaints.id');
     if (sort === 'due') {
       q = q.where('complaints.next_due_on', 'is not', null);
       if (f.cursor) {
@@ -560,7 +562,11 @@ export class ComplaintService {
       }
       q = q.orderBy('complaints.received_at', 'desc').orderBy('complaints.id', 'desc');
     }
-    const rows = await q.limit(limit + 1).execute();
+    const pageQ = this.withListJoins(this.baseList()).select(LIST_COLUMNS).where('complaints.id', 'in', q.limit(limit + 1));
+    const rows = await (sort === 'due'
+      ? pageQ.orderBy('complaints.next_due_on').orderBy('complaints.id')
+      : pageQ.orderBy('complaints.received_at', 'desc').orderBy('complaints.id', 'desc')
+    ).execute();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const nextCursor =

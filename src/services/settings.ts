@@ -10,6 +10,7 @@ import type { Db } from '../db/database.js';
 import { recordHistory } from './history.js';
 import type { Actor } from './actor.js';
 import { requirePermission } from './actor.js';
+import { announceSettingsChanged } from './cluster.js';
 
 const localDate = z.string().refine(isValidLocalDate, 'must be a real date written YYYY-MM-DD');
 
@@ -146,6 +147,8 @@ export class SettingsService {
     if (trxDb) await run(trxDb);
     else await this.db.transaction().execute(run);
     this.invalidate();
+    // NOTIFY is transactional: inside the caller's transaction it is sent when that commits.
+    await announceSettingsChanged(trxDb ?? this.db);
     return next;
   }
 }

@@ -1,6 +1,7 @@
 /** Staff accounts, passwords (argon2id) and API tokens for integrations. */
 import crypto from 'node:crypto';
 import argon2 from 'argon2';
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { isRole, type Role } from '../core/permissions.js';
 import type { Actor } from './actor.js';
@@ -140,11 +141,15 @@ export class UserService {
     if (any) return null;
     const pw = password ?? crypto.randomBytes(12).toString('base64url');
     const hash = await argon2.hash(pw, { type: argon2.argon2id });
-    await this.db.transaction().execute(async (trx) => {
+    const created = await this.db.transaction().execute(async (trx) => {
+      // Several instances may start at once on a new database: one creates the administrator.
+      await sql`select pg_advisory_xact_lock(hashtext('putright:ensure-admin'))`.execute(trx);
+      if (await trx.selectFrom('users').select('id').where('role', '=', 'admin').executeTakeFirst()) return false;
       const row = await trx.insertInto('users').values({ email, name: 'Administrator', role: 'admin', password_hash: hash, team: null }).returning('id').executeTakeFirstOrThrow();
       await recordHistory(trx, { id: null, name: 'Putright (automatic)', role: 'system' }, { entity: 'user', entityId: row.id, action: 'user_created', after: { email, role: 'admin' } });
+      return true;
     });
-    return password ? null : pw;
+    return created && !password ? pw : null;
   }
 
   // ------------------------------------------------------------------ roles, deactivation, single sign-on

@@ -1,0 +1,45 @@
+/**
+ * The bench's baseline: a bare Fastify route running the worklist's SQL straight through `pg`
+ * (no sessions, permissions, services, validation or views), so the product's overhead shows as a
+ * ratio. Run in its own process by bench/run.ts: `tsx bench/baseline.ts` with DATABASE_URL and PORT.
+ */
+import Fastify from 'fastify';
+import pg from 'pg';
+
+/** The SQL ComplaintService.list runs for "a handler's open complaints by deadline, first 50". */
+export const WORKLIST_SQL = `
+select complaints.id, complaints.reference, complaints.status, complaints.stage, complaints.received_at, complaints.received_on,
+       complaints.service_area, complaints.category, complaints.channel, complaints.stage1_handler_id, complaints.stage2_handler_id,
+       complaints.next_due_on, complaints.next_due_kind, complaints.vulnerable, complaints.extended, complaints.outcome, complaints.version,
+       complaints.anonymous, residents.given_name, residents.family_name, residents.postcode,
+       h1.name as stage1_handler_name, h2.name as stage2_handler_name
+  from complaints
+  left join residents on residents.id = complaints.resident_id
+  left join users as h1 on h1.id = complaints.stage1_handler_id
+  left join users as h2 on h2.id = complaints.stage2_handler_id
+ where complaints.id in (
+   select complaints.id from complaints
+    where complaints.status in ($1, $2, $3)
+      and ((complaints.stage = $4 and complaints.stage1_handler_id = $5) or (complaints.stage = $6 and complaints.stage2_handler_id = $7))
+      and complaints.next_due_on is not null
+    order by complaints.next_due_on, complaints.id
+    limit $8)
+ order by complaints.next_due_on, complaints.id`;
+
+async function main() {
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+  const app = Fastify({ logger: false });
+  app.get('/worklist', async (req) => {
+    const h = (req.query as { handlerId: string }).handlerId;
+    const { rows } = await pool.query(WORKLIST_SQL, ['awaiting_acknowledgement', 'investigating', 'responded', 1, h, 2, h, 51]);
+    return { items: rows.slice(0, 50) };
+  });
+  app.get('/health', async () => ({ ok: true }));
+  await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+  process.on('SIGTERM', () => void app.close().then(() => pool.end()).then(() => process.exit(0)));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
