@@ -124,7 +124,7 @@ forEachBackend('annual report, exceptional circumstances and the pages', (backen
       const id = /\/self-assessments\/([0-9a-f-]+)/.exec(at)![1];
       const overview = await getPage(t.app, at, manager);
       assert.equal(overview.statusCode, 200);
-      assert.match(textOf(overview.body), /The record suggests 1 provision is not met: 6\.2/);
+      assert.match(textOf(overview.body), /The record suggests 2 provisions are not met: 6\.1, 6\.2/);
       const sec = await getPage(t.app, `/self-assessments/${id}/sections/6`, manager);
       assert.equal(sec.statusCode, 200);
       assert.match(textOf(sec.body), /2 of 3 \(66\.7%\) stage 1 complaints acknowledged within 5 working days/);
