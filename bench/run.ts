@@ -58,7 +58,9 @@ async function prepare() {
       .orderBy('n', 'desc')
       .executeTakeFirstOrThrow();
     const totals = await h.db.selectFrom('complaints').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    return { handler, caseId: busiest.complaint_id!, caseEvents: Number(busiest.n), complaints: Number(totals.n), handlerOpen: Number(handler.n) };
+    const manager = await h.db.selectFrom('users').select('email').where('role', '=', 'manager').where('active', '=', true).orderBy('email').executeTakeFirstOrThrow();
+    return {
+      managerEmail: manager.email, handler, caseId: busiest.complaint_id!, caseEvents: Number(busiest.n), complaints: Number(totals.n), handlerOpen: Number(handler.n) };
   } finally {
     await h.close();
   }
@@ -136,6 +138,12 @@ async function main() {
     const { cookie, token } = await signIn(base, info.handler.email);
     const html = { cookie };
     const api = { authorization: `Bearer ${token}` };
+    // Reports are for managers, governance and administrators.
+    const mgr = await signIn(base, info.managerEmail);
+    const reportsHtml = { cookie: mgr.cookie };
+    const reportsApi = { authorization: `Bearer ${mgr.token}` };
+    const today = londonDateOf(new Date());
+    const yearStart = today.slice(5) >= '04-01' ? `${today.slice(0, 4)}-04-01` : `${Number(today.slice(0, 4)) - 1}-04-01`;
     // Warm up each target once.
     const targets: [string, string, Record<string, string>][] = [
       ['HTML worklist: my work (handler)', `${base}/work`, html],
@@ -144,6 +152,9 @@ async function main() {
       ['JSON worklist: first 50 by deadline', `${base}/api/v1/complaints?handlerId=${info.handler.id}&open=true&sort=due&limit=50`, api],
       ['JSON team worklist: first 50 by deadline', `${base}/api/v1/complaints?open=true&sort=due&limit=50`, api],
       ['JSON case', `${base}/api/v1/complaints/${info.caseId}`, api],
+      ['HTML dashboard: this reporting year, charts and tables', `${base}/reports/dashboard`, reportsHtml],
+      ['HTML measures (CH01, CH02, TP09): this reporting year', `${base}/reports/tsm`, reportsHtml],
+      ['JSON dashboard figures: this reporting year', `${base}/api/v1/reports/dashboard?from=${yearStart}&to=${today}`, reportsApi],
     ];
     for (const [, url, headers] of targets) await fetch(url, { headers });
     const rows: Row[] = [];

@@ -56,6 +56,10 @@ export const PERMISSIONS = {
   'annual-reports:publish': ['manager'],
   /** Record and publish an exceptional circumstances notice (Code 8.5). */
   'exceptional-notices:manage': ['manager'],
+  /** Report settings: home counts per year, which CH02 figure is submitted, survey imports for TP09. */
+  'reports:manage': ['manager', 'admin'],
+  /** Export every complaint's data (CSV and XLSX), so the landlord is never locked in. */
+  'data:export': ['manager', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -416,6 +416,10 @@ export interface Database {
   outbox_attempts: OutboxAttemptsTable;
   letters: LettersTable;
   inbound_messages: InboundMessagesTable;
+  // measures (branch `measures`): reports
+  tsm_home_counts: TsmHomeCountsTable;
+  survey_imports: SurveyImportsTable;
+  survey_responses: SurveyResponsesTable;
   // selfassess: self-assessments, annual reports, exceptional circumstances notices
   self_assessments: SelfAssessmentsTable;
   self_assessment_rows: SelfAssessmentRowsTable;
@@ -432,6 +436,34 @@ export type UserRow = Selectable<UsersTable>;
 export type HistoryRow = Selectable<HistoryTable>;
 export type RemedyRow = Selectable<RemediesTable>;
 export type ActionRow = Selectable<ActionsTable>;
+
+// measures (branch `measures`): reports --------------------------------------------------------
+
+export interface TsmHomeCountsTable {
+  year: number;
+  lcra: number | null;
+  lcho: number | null;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface SurveyImportsTable {
+  id: Generated<string>;
+  source: string;
+  rows: number;
+  imported_by: string | null;
+  imported_at: Generated<Date>;
+}
+
+export interface SurveyResponsesTable {
+  id: Generated<string>;
+  import_id: string;
+  respondent_ref: string;
+  surveyed_on: DateCol;
+  tenure: string;
+  complained: boolean;
+  answer: string | null;
+}
 
 // selfassess: self-assessments against the Code, annual reports, exceptional circumstances notices
 export interface SelfAssessmentsTable {

@@ -6,6 +6,8 @@ import { LetterService } from './letters.js';
 import { OutboxService } from './outbox.js';
 import { ActionService, RemedyService } from './remedies.js';
 import { ContactService, ServiceRequestService } from './service-requests.js';
+import { ReportService } from './reports.js';
+import { DataExportService } from './data-export.js';
 import { SessionService } from './sessions.js';
 import { SettingsService } from './settings.js';
 import { UserService } from './users.js';
@@ -29,6 +31,8 @@ export interface Services {
   selfAssessments: SelfAssessmentService;
   annualReports: AnnualReportService;
   exceptionalNotices: ExceptionalNoticeService;
+  reports: ReportService;
+  dataExport: DataExportService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
@@ -38,6 +42,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
   const complaints = new ComplaintService(db, settings, clock, remedies);
   const evidence = new EvidenceService(db, settings, clock);
   const selfAssessments = new SelfAssessmentService(db, evidence, clock);
+  const reports = new ReportService(db, settings, remedies, clock);
   return {
     settings,
     users: new UserService(db),
@@ -54,5 +59,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     selfAssessments,
     annualReports: new AnnualReportService(db, settings, evidence, selfAssessments, clock),
     exceptionalNotices: new ExceptionalNoticeService(db, clock),
+    reports,
+    dataExport: new DataExportService(db, reports),
   };
 }

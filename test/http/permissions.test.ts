@@ -97,6 +97,7 @@ function validBody(method: string, url: string, ids: Ids): unknown {
     'POST /api/v1/annual-reports/:id/unpublish': {},
     'POST /api/v1/exceptional-notices': { title: 'Cyber incident', circumstances: 'Systems down', effect: 'Replies may be late', startsOn: '2025-04-17', expectedReturnOn: '2025-05-30' },
     'PATCH /api/v1/exceptional-notices/:id': {},
+    'POST /api/v1/reports/surveys': { csv: 'respondent_ref,surveyed_on,tenure,complained_last_12_months,complaints_handling_satisfaction\nS1,2025-06-01,LCRA,yes,very_satisfied\n' },
   };
   const key = `${method} ${url}`;
   if (method === 'POST' || method === 'PATCH') {

@@ -20,6 +20,7 @@ export function navigation(actor: Actor | null, currentPath: string): NavItem[] 
   if (can(role, 'actions:read')) items.push({ href: '/actions', text: 'Actions' });
   if (can(role, 'complaints:read') || can(role, 'residents:read')) items.push({ href: '/search', text: 'Search' });
   if (can(role, 'self-assessments:read')) items.push({ href: '/self-assessments', text: 'Code compliance' });
+  if (can(role, 'reports:read')) items.push({ href: '/reports', text: 'Reports' });
   if (can(role, 'settings:manage')) items.push({ href: '/settings', text: 'Settings' });
   return items.map((i) => ({ ...i, active: currentPath === i.href || currentPath.startsWith(`${i.href}/`) }));
 }

@@ -13,6 +13,7 @@ import letterPages from './letters.js';
 import publicPages from './public.js';
 import remedyPages from './remedies.js';
 import selfAssessmentPages from './self-assessments.js';
+import reportPages from './reports.js';
 
 const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null }> = async (app, opts) => {
   // Single sign-on routes exist only when it is configured.
@@ -28,6 +29,7 @@ const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | nu
   await app.register(publicPages);
   await app.register(remedyPages);
   await app.register(selfAssessmentPages);
+  await app.register(reportPages);
 };
 
 export default pages;
