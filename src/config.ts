@@ -36,6 +36,8 @@ const schema = z.object({
   PUTRIGHT_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
   PUTRIGHT_INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PUTRIGHT_INBOUND_SMTP_HOST: z.string().min(1).optional(),
+  /** How often the reminder sweep runs, in seconds; 0 turns it off (another instance may run it). */
+  PUTRIGHT_REMINDER_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 });
 
 export interface Config {
@@ -53,6 +55,8 @@ export interface Config {
   mail: { smtpUrl: string | null; from: string | null; outboxDir: string; maxAttempts: number };
   /** Inbound email: the SMTP endpoint that files replies on cases; null when off. */
   inboundSmtp: { host: string; port: number } | null;
+  /** Reminders: the sweep's interval in seconds; 0 when off. */
+  reminders: { intervalSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.PUTRIGHT_OUTBOX_MAX_ATTEMPTS,
     },
     inboundSmtp: e.PUTRIGHT_INBOUND_SMTP_PORT === undefined ? null : { host: e.PUTRIGHT_INBOUND_SMTP_HOST ?? '127.0.0.1', port: e.PUTRIGHT_INBOUND_SMTP_PORT },
+    reminders: { intervalSeconds: e.PUTRIGHT_REMINDER_INTERVAL_SECONDS },
   };
 }
 

@@ -5,6 +5,7 @@ import { DataDirectoryLocked, migrate, openEmbedded, openPostgres, type Database
 import { buildApp, logSerializers } from './http/app.js';
 import { fileMailer, OutboxWorker, smtpMailer } from './services/outbox.js';
 import { startInboundSmtp } from './services/inbound.js';
+import { ReminderSweeper } from './services/reminders.js';
 
 async function main() {
   let config;
@@ -55,6 +56,12 @@ async function main() {
   });
   outbox.start();
   log.info({ mail: mailer.describe }, 'outbox worker started');
+  // Reminders: a sweep on a timer; each reminder is claimed once however many instances run it.
+  const reminders = config.reminders.intervalSeconds > 0
+    ? new ReminderSweeper(app.services.reminders, { intervalMs: config.reminders.intervalSeconds * 1000, log, onSent: () => outbox.wake() })
+    : null;
+  reminders?.start();
+  if (reminders) log.info({ intervalSeconds: config.reminders.intervalSeconds }, 'reminder sweep started');
   // Inbound email: replies filed on their case by the reference in the subject.
   const inbound = config.inboundSmtp ? await startInboundSmtp(app.services.inbound, { ...config.inboundSmtp, log }) : null;
   if (inbound) log.info({ host: config.inboundSmtp!.host, port: inbound.port }, 'inbound email: SMTP endpoint listening');
@@ -67,7 +74,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try {
-      await Promise.all([app.close(), outbox.stop(), inbound?.close()]);
+      await Promise.all([app.close(), outbox.stop(), reminders?.stop(), inbound?.close()]);
       mailer.close();
       await database.close();
       log.info('stopped');

@@ -60,6 +60,17 @@ export const PERMISSIONS = {
   'reports:manage': ['manager', 'admin'],
   /** Export every complaint's data (CSV and XLSX), so the landlord is never locked in. */
   'data:export': ['manager', 'admin'],
+  /** The learning register and its themes (remedies branch). */
+  'learning:read': ['handler', 'manager', 'governance', 'admin'],
+  /** Record learning: root cause, what went wrong, the service area's response, the improvement. */
+  'learning:write': ['handler', 'manager', 'governance'],
+  /** Mark learning publishable as "you said, we did". */
+  'learning:publish': ['manager', 'governance'],
+  /** Ombudsman cases: requests for information, determinations, orders, the open-orders view. */
+  'ombudsman:read': ['handler', 'manager', 'governance', 'admin'],
+  'ombudsman:write': ['handler', 'manager'],
+  /** Record that a severe maladministration finding went to the member responsible for complaints. */
+  'ombudsman:mrc': ['manager', 'governance'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -15,6 +15,7 @@ import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_sessions.js';
 import * as m0003 from './migrations/0003_remedies_actions.js';
 import * as m0004 from './migrations/0004_letters_outbox.js';
+import * as m0005 from './migrations/0005_learning_ombudsman.js';
 import * as m0007 from './migrations/0007_reports.js';
 import * as m0008 from './migrations/0008_self_assessment.js';
 
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0002_sessions': m0002,
   '0003_remedies_actions': m0003,
   '0004_letters_outbox': m0004,
+  '0005_learning_ombudsman': m0005,
   '0007_reports': m0007,
   '0008_self_assessment': m0008,
 };

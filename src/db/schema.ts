@@ -391,6 +391,107 @@ export interface InboundMessagesTable {
   status: string;
 }
 
+// ---- remedies branch: learning register, Ombudsman cases, reminders (migration 0005) ----
+export interface LearningItemsTable {
+  id: Generated<string>;
+  complaint_id: string | null;
+  stage: number | null;
+  source: string;
+  status: string;
+  outcome: string | null;
+  category: string | null;
+  root_cause: string | null;
+  what_went_wrong: string | null;
+  recommendation: string | null;
+  service_area: string | null;
+  area_response: string | null;
+  improvement: string | null;
+  improved_on: DateCol | null;
+  closed_reason: string | null;
+  publishable: Generated<boolean>;
+  you_said: string | null;
+  we_did: string | null;
+  recorded_on: DateCol;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface OmbudsmanCasesTable {
+  id: Generated<string>;
+  complaint_id: string;
+  reference: string;
+  ombudsman: Generated<string>;
+  opened_on: DateCol;
+  owner_user_id: string | null;
+  status: string;
+  determined_on: DateCol | null;
+  determination_summary: string | null;
+  mrc_reported_on: DateCol | null;
+  closed_on: DateCol | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface OmbudsmanRequestsTable {
+  id: Generated<string>;
+  case_id: string;
+  requested_on: DateCol;
+  due_on: DateCol;
+  what: string;
+  replied_on: DateCol | null;
+  reply_note: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface OmbudsmanFindingsTable {
+  id: Generated<string>;
+  case_id: string;
+  issue: string;
+  issue_kind: string;
+  finding: string;
+  note: string | null;
+  /** The order the Ombudsman gave them in. */
+  position: Generated<number>;
+  created_at: Generated<Date>;
+}
+
+export interface OmbudsmanOrdersTable {
+  id: Generated<string>;
+  case_id: string;
+  kind: string;
+  description: string;
+  amount_pence: number | null;
+  due_on: DateCol | null;
+  owner_user_id: string | null;
+  complied_on: DateCol | null;
+  evidence: string | null;
+  evidence_sent_on: DateCol | null;
+  declined_reason: string | null;
+  position: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface RemindersSentTable {
+  id: Generated<string>;
+  subject: string;
+  subject_id: string;
+  kind: string;
+  due_on: DateCol;
+  complaint_id: string | null;
+  recipient_user_ids: Json<string[]>;
+  message: string;
+  outbox_id: string | null;
+  instance: string | null;
+  sent_at: Generated<Date>;
+}
+// ---- end remedies branch tables ----
+
 export interface Database {
   sessions: SessionsTable;
   settings: SettingsTable;
@@ -426,6 +527,13 @@ export interface Database {
   annual_reports: AnnualReportsTable;
   annual_report_files: AnnualReportFilesTable;
   exceptional_notices: ExceptionalNoticesTable;
+  // remedies branch
+  learning_items: LearningItemsTable;
+  ombudsman_cases: OmbudsmanCasesTable;
+  ombudsman_requests: OmbudsmanRequestsTable;
+  ombudsman_findings: OmbudsmanFindingsTable;
+  ombudsman_orders: OmbudsmanOrdersTable;
+  reminders_sent: RemindersSentTable;
 }
 
 export type ComplaintRow = Selectable<ComplaintsTable>;
@@ -550,3 +658,6 @@ export interface ExceptionalNoticesTable {
   updated_at: Generated<Date>;
   version: Generated<number>;
 }
+export type LearningItemRow = Selectable<LearningItemsTable>;
+export type OmbudsmanCaseRow = Selectable<OmbudsmanCasesTable>;
+export type OmbudsmanOrderRow = Selectable<OmbudsmanOrdersTable>;

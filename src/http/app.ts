@@ -18,6 +18,7 @@ import lettersApi from './routes/api-letters.js';
 import remediesApi from './routes/api-remedies.js';
 import selfAssessmentsApi from './routes/api-self-assessments.js';
 import reportsApi from './routes/api-reports.js';
+import learningOmbudsmanApi from './routes/api-learning-ombudsman.js';
 import cookie from '@fastify/cookie';
 import { isPage, registerWeb, SESSION_COOKIE } from '../web/plugin.js';
 import pageRoutes from '../web/routes/index.js';
@@ -137,6 +138,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(remediesApi);
       await api.register(selfAssessmentsApi);
       await api.register(reportsApi);
+      await api.register(learningOmbudsmanApi);
       api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

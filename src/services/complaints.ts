@@ -665,7 +665,7 @@ export class ComplaintService {
       stepBefore = stepAfter;
       const e = events[i];
       if (e.type === 'responded' && this.remedies) {
-        await this.remedies.recordFromResponse(trx, actor, row.id, e.stage, e.remedies, e.outstandingActions, { on: e.on });
+        await this.remedies.recordFromResponse(trx, actor, row.id, e.stage, e.remedies, e.outstandingActions, { on: e.on, outcome: e.outcome });
       }
     }
     const updated = await trx

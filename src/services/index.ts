@@ -2,6 +2,9 @@
 import type { Db } from '../db/database.js';
 import { ComplaintService } from './complaints.js';
 import { InboundMailService } from './inbound.js';
+import { LearningService } from './learning.js';
+import { OmbudsmanService } from './ombudsman.js';
+import { ReminderService } from './reminders.js';
 import { LetterService } from './letters.js';
 import { OutboxService } from './outbox.js';
 import { ActionService, RemedyService } from './remedies.js';
@@ -33,12 +36,16 @@ export interface Services {
   exceptionalNotices: ExceptionalNoticeService;
   reports: ReportService;
   dataExport: DataExportService;
+  learning: LearningService;
+  ombudsman: OmbudsmanService;
+  reminders: ReminderService;
 }
 
 export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
   const settings = new SettingsService(db);
   const actions = new ActionService(db, clock);
-  const remedies = new RemedyService(db, clock, actions);
+  const learning = new LearningService(db, clock);
+  const remedies = new RemedyService(db, clock, actions, learning);
   const complaints = new ComplaintService(db, settings, clock, remedies);
   const evidence = new EvidenceService(db, settings, clock);
   const selfAssessments = new SelfAssessmentService(db, evidence, clock);
@@ -61,5 +68,8 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     exceptionalNotices: new ExceptionalNoticeService(db, clock),
     reports,
     dataExport: new DataExportService(db, reports),
+    learning,
+    ombudsman: new OmbudsmanService(db, clock),
+    reminders: new ReminderService(db, clock),
   };
 }

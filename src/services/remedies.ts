@@ -7,7 +7,7 @@
  * The rules (approval limits, the order of the financial steps, lapsing, never offsetting against
  * arrears) are in src/core/remedies.ts; this file loads, checks permissions and stores.
  */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import type { ActionRow, RemedyRow } from '../db/schema.js';
@@ -58,6 +58,7 @@ import { actorCan, requirePermission } from './actor.js';
 import { Forbidden, InvalidInput, NotFound, VersionConflict } from './errors.js';
 import { recordHistory, type HistoryEntry } from './history.js';
 import { idempotentCreate, type Created } from './idempotency.js';
+import type { LearningService } from './learning.js';
 
 type Clock = () => Date;
 
@@ -125,7 +126,12 @@ export interface Owner {
   team: string | null;
 }
 
-export interface RemedyView {
+/** The financial steps' fields, as the core record holds them. */
+type FinancialStep = 'offeredOn' | 'openUntil' | 'acceptedOn' | 'declinedOn' | 'declineReason' | 'lapsedOn' | 'paidOn' | 'paymentMethod' | 'paymentReference' | 'notOffsetConfirmed';
+/** The end of a remedy or action: done or cancelled, and why. */
+type Finish = Pick<RemedyRecord, 'completedOn' | 'completionNote' | 'cancelledOn' | 'cancelledReason'>;
+
+export interface RemedyView extends Finish {
   id: string;
   complaintId: string;
   complaintReference: string;
@@ -148,21 +154,7 @@ export interface RemedyView {
     bandFit: string;
     guidance: { bands: { key: string; label: string; fromPence: number; toPence: number | null }[]; belowLowestBand: boolean; note: string };
     approval: { required: boolean; proposerLimitPence: number | null; approvedBy: PersonRef | null; approvedAt: string | null; note: string | null };
-    offeredOn: LocalDate | null;
-    openUntil: LocalDate | null;
-    acceptedOn: LocalDate | null;
-    declinedOn: LocalDate | null;
-    declineReason: string | null;
-    lapsedOn: LocalDate | null;
-    paidOn: LocalDate | null;
-    paymentMethod: string | null;
-    paymentReference: string | null;
-    notOffsetConfirmed: boolean | null;
-  };
-  completedOn: LocalDate | null;
-  completionNote: string | null;
-  cancelledOn: LocalDate | null;
-  cancelledReason: string | null;
+  } & Pick<RemedyRecord, FinancialStep>;
   nextSteps: string[];
   createdBy: PersonRef | null;
   createdAt: string;
@@ -170,7 +162,7 @@ export interface RemedyView {
   version: number;
 }
 
-export interface ActionView {
+export interface ActionView extends Finish, Pick<ActionRecord, 'dueOn' | 'residentUpdateDueOn' | 'residentUpdateEveryDays' | 'lastResidentUpdateOn'> {
   id: string;
   complaintId: string;
   complaintReference: string;
@@ -179,20 +171,12 @@ export interface ActionView {
   description: string;
   owner: Owner;
   contractor: string | null;
-  dueOn: LocalDate | null;
   overdue: boolean;
-  residentUpdateDueOn: LocalDate | null;
-  residentUpdateEveryDays: number | null;
-  lastResidentUpdateOn: LocalDate | null;
   residentUpdateOverdue: boolean;
   status: ActionStatus;
   statusLabel: string;
   source: string;
   recordedOn: LocalDate;
-  completedOn: LocalDate | null;
-  completionNote: string | null;
-  cancelledOn: LocalDate | null;
-  cancelledReason: string | null;
   createdBy: PersonRef | null;
   createdAt: string;
   updatedAt: string;
@@ -228,34 +212,19 @@ function toRemedyRecord(r: RemedyRow): RemedyRecord {
   };
 }
 
+/** The columns for the fields of a change that a table stores, named snake_case after the field. */
+export function columnsOf<T>(p: Partial<T>, fields: readonly (keyof T & string)[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) if ((fields as readonly string[]).includes(k)) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v;
+  return out;
+}
+
 /** The columns a change to the core record touches. */
 function remedyColumns(p: Partial<RemedyRecord>) {
-  const map: Record<string, string> = {
-    status: 'status',
-    dueOn: 'due_on',
-    amountPence: 'amount_pence',
-    approvalRequired: 'approval_required',
-    approvedBy: 'approved_by',
-    approvedAt: 'approved_at',
-    approvalNote: 'approval_note',
-    offeredOn: 'offered_on',
-    openUntil: 'open_until',
-    acceptedOn: 'accepted_on',
-    declinedOn: 'declined_on',
-    declineReason: 'decline_reason',
-    lapsedOn: 'lapsed_on',
-    paidOn: 'paid_on',
-    paymentMethod: 'payment_method',
-    paymentReference: 'payment_reference',
-    notOffsetConfirmed: 'not_offset_confirmed',
-    completedOn: 'completed_on',
-    completionNote: 'completion_note',
-    cancelledOn: 'cancelled_on',
-    cancelledReason: 'cancelled_reason',
-  };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) if (map[k]) out[map[k]] = v;
-  return out;
+  return columnsOf(p, [
+    'status', 'dueOn', 'amountPence', 'approvalRequired', 'approvedBy', 'approvedAt', 'approvalNote', 'offeredOn', 'openUntil', 'acceptedOn', 'declinedOn', 'declineReason',
+    'lapsedOn', 'paidOn', 'paymentMethod', 'paymentReference', 'notOffsetConfirmed', 'completedOn', 'completionNote', 'cancelledOn', 'cancelledReason',
+  ]);
 }
 
 function toActionRecord(a: ActionRow): ActionRecord {
@@ -274,20 +243,7 @@ function toActionRecord(a: ActionRow): ActionRecord {
 }
 
 function actionColumns(p: Partial<ActionRecord>) {
-  const map: Record<string, string> = {
-    status: 'status',
-    dueOn: 'due_on',
-    completedOn: 'completed_on',
-    completionNote: 'completion_note',
-    cancelledOn: 'cancelled_on',
-    cancelledReason: 'cancelled_reason',
-    residentUpdateDueOn: 'resident_update_due_on',
-    residentUpdateEveryDays: 'resident_update_every_days',
-    lastResidentUpdateOn: 'last_resident_update_on',
-  };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) if (map[k]) out[map[k]] = v;
-  return out;
+  return columnsOf(p, ['status', 'dueOn', 'completedOn', 'completionNote', 'cancelledOn', 'cancelledReason', 'residentUpdateDueOn', 'residentUpdateEveryDays', 'lastResidentUpdateOn']);
 }
 
 /** What the history keeps of a remedy, before and after a change. */
@@ -473,6 +429,57 @@ async function ownerFromText(trx: Db, actor: Actor, text: string | null | undefi
 }
 
 // ---------------------------------------------------------------------------------------------
+// Locking and versioned writes, shared by remedies and actions
+// ---------------------------------------------------------------------------------------------
+
+interface TrackedRows {
+  remedies: RemedyRow;
+  actions: ActionRow;
+}
+
+const TRACKED = {
+  remedies: { what: 'The remedy', entity: 'remedy', snapshot: (r: any) => remedySnapshot(r) },
+  actions: { what: 'The action', entity: 'action', snapshot: (r: any) => actionSnapshot(r) },
+} as const;
+
+/** The row, locked for the rest of the transaction. */
+async function lockTracked<K extends keyof TrackedRows>(trx: Db, table: K, id: string): Promise<TrackedRows[K]> {
+  const row = await (trx as Kysely<any>).selectFrom(table as string).selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!row) throw new NotFound(TRACKED[table].what);
+  return row as TrackedRows[K];
+}
+
+/** Change the row if its version is still `row.version`, and write the history row on its complaint. */
+async function writeTracked<K extends keyof TrackedRows>(
+  trx: Db,
+  actor: Actor,
+  at: Date,
+  table: K,
+  row: TrackedRows[K],
+  columns: Record<string, unknown>,
+  action: string,
+  extra: Record<string, unknown>,
+): Promise<TrackedRows[K]> {
+  const t = TRACKED[table];
+  const updated = (await (trx as Kysely<any>)
+    .updateTable(table as string)
+    .set({ ...columns, version: row.version + 1, updated_at: at })
+    .where('id', '=', row.id)
+    .where('version', '=', row.version)
+    .returningAll()
+    .executeTakeFirst()) as TrackedRows[K] | undefined;
+  if (!updated) throw new VersionConflict(t.what, row.version + 1);
+  const c = await complaintBasics(trx, row.complaint_id);
+  await recordHistory(
+    trx,
+    actor,
+    { complaintId: row.complaint_id, residentId: c.resident_id, entity: t.entity, entityId: row.id, action, before: t.snapshot(row), after: { ...t.snapshot(updated), ...extra } },
+    at,
+  );
+  return updated;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Remedies
 // ---------------------------------------------------------------------------------------------
 
@@ -488,6 +495,8 @@ export class RemedyService {
     private readonly db: Db,
     private readonly clock: Clock = () => new Date(),
     readonly actions: ActionService = new ActionService(db, clock),
+    /** Opens a learning item for each response that upholds the complaint in whole or part. */
+    readonly learning: LearningService | null = null,
   ) {}
 
   today(): LocalDate {
@@ -685,32 +694,12 @@ export class RemedyService {
 
   // -------------------------------------------------------------- changing
 
-  private async lockRow(trx: Db, id: string): Promise<RemedyRow> {
-    const row = await trx.selectFrom('remedies').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!row) throw new NotFound('The remedy');
-    return row;
+  private lockRow(trx: Db, id: string): Promise<RemedyRow> {
+    return lockTracked(trx, 'remedies', id);
   }
 
-  private async write(trx: Db, actor: Actor, row: RemedyRow, columns: Record<string, unknown>, action: string, extra: Record<string, unknown> = {}): Promise<RemedyRow> {
-    const updated = await trx
-      .updateTable('remedies')
-      .set({ ...(columns as any), version: row.version + 1, updated_at: this.clock() })
-      .where('id', '=', row.id)
-      .where('version', '=', row.version)
-      .returningAll()
-      .executeTakeFirst();
-    if (!updated) throw new VersionConflict('The remedy', row.version + 1);
-    const c = await complaintBasics(trx, row.complaint_id);
-    await this.record(trx, actor, {
-      complaintId: row.complaint_id,
-      residentId: c.resident_id,
-      entity: 'remedy',
-      entityId: row.id,
-      action,
-      before: remedySnapshot(row),
-      after: { ...remedySnapshot(updated), ...extra },
-    });
-    return updated;
+  private write(trx: Db, actor: Actor, row: RemedyRow, columns: Record<string, unknown>, action: string, extra: Record<string, unknown> = {}): Promise<RemedyRow> {
+    return writeTracked(trx, actor, this.clock(), 'remedies', row, columns, action, extra);
   }
 
   /** Approve, offer, record the answer or the payment, complete or cancel a remedy. */
@@ -845,7 +834,7 @@ export class RemedyService {
     stage: Stage,
     remedies: RemedySummary[],
     actions: ActionSummary[],
-    opts: { on?: LocalDate | null } = {},
+    opts: { on?: LocalDate | null; outcome?: string | null } = {},
   ): Promise<ResponseRecordResult> {
     requirePermission(actor, 'remedies:write');
     const settings = await loadRemedySettings(trx);
@@ -897,6 +886,7 @@ export class RemedyService {
         await this.actions.createIn(trx, actor, complaintId, { description: a.description, stage, dueOn: a.dueBy ?? null, ownerUserId: owner.userId, ownerTeam: owner.team }, 'response', { recordedOn: on }),
       );
     }
+    if (opts.outcome && this.learning) await this.learning.promptIn(trx, actor, complaintId, stage, opts.outcome, on);
     const remedyViews = await this.views(trx, rows, settings);
     return {
       remedies: remedyViews,
@@ -906,12 +896,6 @@ export class RemedyService {
   }
 
   // -------------------------------------------------------------- figures
-
-  /** The figures for reports, for a period given as dates (both ends included), with a permission check. */
-  async figuresFor(actor: Actor, from: LocalDate, to: LocalDate) {
-    requirePermission(actor, 'reports:read');
-    return this.figures(from, to);
-  }
 
   /**
    * Every figure reporting needs on putting things right, for the period `from` to `to` (London
@@ -1245,24 +1229,12 @@ export class ActionService {
     return row;
   }
 
-  private async lockRow(trx: Db, id: string): Promise<ActionRow> {
-    const row = await trx.selectFrom('actions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!row) throw new NotFound('The action');
-    return row;
+  private lockRow(trx: Db, id: string): Promise<ActionRow> {
+    return lockTracked(trx, 'actions', id);
   }
 
-  private async write(trx: Db, actor: Actor, row: ActionRow, columns: Record<string, unknown>, action: string, extra: Record<string, unknown> = {}): Promise<ActionRow> {
-    const updated = await trx
-      .updateTable('actions')
-      .set({ ...(columns as any), version: row.version + 1, updated_at: this.clock() })
-      .where('id', '=', row.id)
-      .where('version', '=', row.version)
-      .returningAll()
-      .executeTakeFirst();
-    if (!updated) throw new VersionConflict('The action', row.version + 1);
-    const c = await complaintBasics(trx, row.complaint_id);
-    await this.record(trx, actor, { complaintId: row.complaint_id, residentId: c.resident_id, entity: 'action', entityId: row.id, action, before: actionSnapshot(row), after: { ...actionSnapshot(updated), ...extra } });
-    return updated;
+  private write(trx: Db, actor: Actor, row: ActionRow, columns: Record<string, unknown>, action: string, extra: Record<string, unknown> = {}): Promise<ActionRow> {
+    return writeTracked(trx, actor, this.clock(), 'actions', row, columns, action, extra);
   }
 
   /**

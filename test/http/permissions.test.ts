@@ -98,6 +98,15 @@ function validBody(method: string, url: string, ids: Ids): unknown {
     'POST /api/v1/exceptional-notices': { title: 'Cyber incident', circumstances: 'Systems down', effect: 'Replies may be late', startsOn: '2025-04-17', expectedReturnOn: '2025-05-30' },
     'PATCH /api/v1/exceptional-notices/:id': {},
     'POST /api/v1/reports/surveys': { csv: 'respondent_ref,surveyed_on,tenure,complained_last_12_months,complaints_handling_satisfaction\nS1,2025-06-01,LCRA,yes,very_satisfied\n' },
+    'POST /api/v1/learning-items': { whatWentWrong: 'The repair was not chased' },
+    'PATCH /api/v1/learning-items/:id': {},
+    'POST /api/v1/ombudsman-cases': { complaintId: ids.complaint, reference: `HOS-${crypto.randomUUID().slice(0, 8)}` },
+    'POST /api/v1/ombudsman-cases/:id/requests': {},
+    'POST /api/v1/ombudsman-cases/:id/requests/:requestId/reply': {},
+    'POST /api/v1/ombudsman-cases/:id/determination': {},
+    'POST /api/v1/ombudsman-cases/:id/mrc-report': {},
+    'POST /api/v1/ombudsman-cases/:id/close': {},
+    'PATCH /api/v1/ombudsman-orders/:id': {},
   };
   const key = `${method} ${url}`;
   if (method === 'POST' || method === 'PATCH') {
@@ -153,6 +162,10 @@ forEachBackend('permissions through the API', (backend) => {
     assert.deepEqual(PERMISSIONS['notes:restricted'], ['manager']);
     assert.deepEqual(PERMISSIONS['settings:manage'], ['admin']);
     assert.deepEqual(PERMISSIONS['users:manage'], ['admin']);
+    // Publishing learning and reporting to the MRC are for managers and governance.
+    assert.deepEqual(PERMISSIONS['learning:publish'], ['manager', 'governance']);
+    assert.deepEqual(PERMISSIONS['ombudsman:mrc'], ['manager', 'governance']);
+    assert.deepEqual(PERMISSIONS['remedies:approve'], ['manager', 'governance']);
   });
 
   for (const roleName of ROLE_USERS) {

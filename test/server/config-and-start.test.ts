@@ -79,6 +79,7 @@ describe('the server process', () => {
       assert.match(a.output(), /Password \(shown once\): \S{12,}/);
       // The logs are structured JSON lines.
       assert.ok(a.output().split('\n').some((l) => l.startsWith('{') && JSON.parse(l).msg === 'database ready'));
+      assert.ok(a.output().split('\n').some((l) => l.startsWith('{') && JSON.parse(l).msg === 'reminder sweep started'), 'the reminder sweep starts with the server');
 
       const b = startServer({ PUTRIGHT_DATA_DIR: dir, PORT: String(port + 1) });
       const code = await b.exited;

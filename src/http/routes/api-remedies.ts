@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ACTION_STATUSES, HEADS_OF_AWARD, PAYMENT_METHOD_CHOICES, REMEDY_STATUSES, REMEDY_TYPES } from '../../core/remedies.js';
+import type { Actor } from '../../services/actor.js';
+import { reportFigures } from '../../services/remedy-figures.js';
 import { remedySettingsSchema } from '../../services/remedies.js';
 import { idParams, idempotencyHeaders, localDate, optionalText, queryBool, text, uuid, version } from '../schemas.js';
 
@@ -118,17 +120,24 @@ const remediesApi: FastifyPluginAsyncZod = async (app) => {
     async (req) => ({ items: await remedies.listForComplaint(req.actor!, req.params.id), settings: await remedies.settings() }),
   );
 
-  app.post(
-    '/complaints/:id/remedies',
-    {
-      config: { access: 'remedies:write' },
-      schema: { tags: ['remedies'], summary: 'Record a remedy at either stage (Code 7.1): what will happen, by when, who owns it', params: idParams, headers: idempotencyHeaders, body: remedyInput },
-    },
-    async (req, reply) => {
-      const r = await remedies.create(req.actor!, req.params.id, req.body, req.headers['idempotency-key'] as string | undefined);
-      return reply.status(r.status).send(r.body);
-    },
-  );
+  /** An idempotent create on a complaint (Idempotency-Key header), answering with the stored status. */
+  function createOnComplaint<B extends z.ZodType>(
+    what: 'remedies' | 'actions',
+    summary: string,
+    body: B,
+    create: (actor: Actor, complaintId: string, input: z.infer<B>, key: string | undefined) => Promise<{ status: number; body: unknown }>,
+  ) {
+    app.post(
+      `/complaints/:id/${what}`,
+      { config: { access: 'remedies:write' }, schema: { tags: [what], summary, params: idParams, headers: idempotencyHeaders, body } },
+      async (req, reply) => {
+        const r = await create(req.actor!, req.params.id, req.body as z.infer<B>, req.headers['idempotency-key'] as string | undefined);
+        return reply.status(r.status).send(r.body);
+      },
+    );
+  }
+
+  createOnComplaint('remedies', 'Record a remedy at either stage (Code 7.1): what will happen, by when, who owns it', remedyInput, (a, id, input, key) => remedies.create(a, id, input, key));
 
   app.get(
     '/remedies',
@@ -151,11 +160,11 @@ const remediesApi: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'reports:read' },
       schema: {
         tags: ['remedies', 'reports'],
-        summary: 'Figures for a period: remedies by type, compensation offered, accepted and paid, approvals, actions overdue',
+        summary: 'Figures for a period: remedies by type, compensation offered, accepted and paid, approvals, actions overdue, learning themes, Ombudsman findings and orders',
         querystring: z.object({ from: localDate, to: localDate }).strict(),
       },
     },
-    async (req) => remedies.figuresFor(req.actor!, req.query.from, req.query.to),
+    async (req) => reportFigures(req.actor!, app.services, req.query.from, req.query.to),
   );
 
   app.post(
@@ -198,17 +207,7 @@ const remediesApi: FastifyPluginAsyncZod = async (app) => {
     async (req) => ({ items: await actions.listForComplaint(req.actor!, req.params.id) }),
   );
 
-  app.post(
-    '/complaints/:id/actions',
-    {
-      config: { access: 'remedies:write' },
-      schema: { tags: ['actions'], summary: 'Add an outstanding action: owner, contractor, due date, updates owed to the resident', params: idParams, headers: idempotencyHeaders, body: actionInput },
-    },
-    async (req, reply) => {
-      const r = await actions.create(req.actor!, req.params.id, req.body, req.headers['idempotency-key'] as string | undefined);
-      return reply.status(r.status).send(r.body);
-    },
-  );
+  createOnComplaint('actions', 'Add an outstanding action: owner, contractor, due date, updates owed to the resident', actionInput, (a, id, input, key) => actions.create(a, id, input, key));
 
   app.get(
     '/actions',

@@ -18,6 +18,8 @@ export function navigation(actor: Actor | null, currentPath: string): NavItem[] 
   if (can(role, 'complaints:log')) items.push({ href: '/complaints/new', text: 'Log a complaint' });
   if (can(role, 'service-requests:write')) items.push({ href: '/service-requests/new', text: 'Log a service request' });
   if (can(role, 'actions:read')) items.push({ href: '/actions', text: 'Actions' });
+  if (can(role, 'learning:read')) items.push({ href: '/learning', text: 'Learning' });
+  if (can(role, 'ombudsman:read')) items.push({ href: '/ombudsman', text: 'Ombudsman' });
   if (can(role, 'complaints:read') || can(role, 'residents:read')) items.push({ href: '/search', text: 'Search' });
   if (can(role, 'self-assessments:read')) items.push({ href: '/self-assessments', text: 'Code compliance' });
   if (can(role, 'reports:read')) items.push({ href: '/reports', text: 'Reports' });

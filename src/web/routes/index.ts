@@ -14,6 +14,7 @@ import publicPages from './public.js';
 import remedyPages from './remedies.js';
 import selfAssessmentPages from './self-assessments.js';
 import reportPages from './reports.js';
+import learningOmbudsmanPages from './learning-ombudsman.js';
 
 const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | null }> = async (app, opts) => {
   // Single sign-on routes exist only when it is configured.
@@ -30,6 +31,7 @@ const pages: FastifyPluginAsync<{ secureCookies: boolean; oidc?: OidcConfig | nu
   await app.register(remedyPages);
   await app.register(selfAssessmentPages);
   await app.register(reportPages);
+  await app.register(learningOmbudsmanPages);
 };
 
 export default pages;

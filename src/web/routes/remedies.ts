@@ -67,6 +67,26 @@ const DONE: Record<string, string> = {
   settings: 'Remedy settings saved.',
 };
 
+/** Labels for the case timeline (entity 'learning_item' or 'ombudsman_case'). */
+export const LEARNING_OMBUDSMAN_TIMELINE_LABELS: Record<string, string> = {
+  learning_prompted: 'Learning item opened (complaint upheld in whole or part)',
+  learning_added: 'Learning item added',
+  learning_changed: 'Learning item changed',
+  learning_area_responded: 'Service area responded to the learning',
+  learning_improvement_made: 'Improvement made',
+  learning_closed: 'Learning item closed',
+  learning_published: 'Published as “you said, we did”',
+  ombudsman_case_opened: 'Ombudsman case opened',
+  ombudsman_information_requested: 'Ombudsman asked for information',
+  ombudsman_information_sent: 'Information sent to the Ombudsman',
+  ombudsman_determination: 'Ombudsman determination',
+  ombudsman_order_complied: 'Ombudsman order complied with',
+  ombudsman_order_evidence_sent: 'Evidence of compliance sent to the Ombudsman',
+  ombudsman_order_changed: 'Ombudsman order changed',
+  ombudsman_reported_to_mrc: 'Reported to the member responsible for complaints',
+  ombudsman_case_closed: 'Ombudsman case closed',
+};
+
 /** Labels for the case timeline: the lead can merge these into the case page's own. */
 export const REMEDY_TIMELINE_LABELS: Record<string, string> = {
   remedy_added: 'Remedy recorded',
@@ -86,6 +106,7 @@ export const REMEDY_TIMELINE_LABELS: Record<string, string> = {
   action_done: 'Action done',
   action_cancelled: 'Action cancelled',
   action_reopened: 'Action reopened',
+  ...LEARNING_OMBUDSMAN_TIMELINE_LABELS,
 };
 
 /** A line for the case timeline from a remedy or action history item (entity 'remedy' or 'action'). */
@@ -120,6 +141,21 @@ export function describeRemedyHistory(item: { action: string; after?: any; befor
       return `${a.description ?? ''}${a.completionNote ? `: ${a.completionNote}` : ''}`;
     case 'action_cancelled':
       return `${a.description ?? ''}: ${a.cancelledReason ?? ''}`;
+    case 'learning_prompted':
+      return 'The complaint was upheld in whole or part: record what went wrong and what will change.';
+    case 'learning_improvement_made':
+      return `${a.improvement ?? ''}${a.improvedOn ? ` (${formatLongDate(a.improvedOn)})` : ''}`;
+    case 'ombudsman_case_opened':
+      return `Ombudsman’s reference ${a.reference ?? ''}, opened ${a.openedOn ? formatLongDate(a.openedOn) : ''}.`;
+    case 'ombudsman_information_requested':
+      return `${a.what ?? ''}: reply due ${a.dueOn ? formatLongDate(a.dueOn) : ''}.`;
+    case 'ombudsman_information_sent':
+      return `Sent ${a.repliedOn ? formatLongDate(a.repliedOn) : ''}${a.late ? ', after the due date' : ''}.`;
+    case 'ombudsman_determination':
+      return `${(a.findings ?? []).length} finding(s), ${(a.orders ?? []).length} order(s) or recommendation(s)${a.severeMaladministration ? '; severe maladministration' : ''}.`;
+    case 'ombudsman_order_complied':
+    case 'ombudsman_order_evidence_sent':
+      return a.description ?? '';
     default:
       return a.description ?? '';
   }
@@ -136,7 +172,7 @@ function penceOf(v: unknown, field: string): number | null {
 }
 
 /** A problem on one form: its field's id is the form's prefix and the field's name. */
-function problemFor(prefix: string, field: string, text: string, dateFields: string[]): FormErrors {
+export function problemFor(prefix: string, field: string, text: string, dateFields: string[]): FormErrors {
   const id = `${prefix}${field}`;
   const href = dateFields.includes(field) ? `#${id}-day` : `#${id}`;
   return { errorList: [{ text, href }], fields: { [id]: { text } } };
@@ -144,6 +180,36 @@ function problemFor(prefix: string, field: string, text: string, dateFields: str
 
 /** A service field name as a form field name. */
 const FIELD_FOR: Record<string, string> = { amountPence: 'amount', offeredOn: 'offerNow', ownerUserId: 'owner', ownerTeam: 'ownerTeam', residentUpdateEveryDays: 'every' };
+
+/**
+ * Run a change from a form; on a problem, show the page again with the form's values and an error
+ * summary naming the field (`fieldFor` maps a service's field name to the form's).
+ */
+export async function attempt(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: {
+    form: string;
+    prefix: string;
+    dateFields: string[];
+    rerender: (failed: { form: string; values: Record<string, any> }, errors: FormErrors, status: number) => Promise<unknown>;
+    run: () => Promise<string>;
+    fieldFor?: Record<string, string>;
+  },
+) {
+  const values = formBody(req);
+  const fieldFor = opts.fieldFor ?? FIELD_FOR;
+  const fail = (field: string, text: string, status: number) => opts.rerender({ form: opts.form, values }, problemFor(opts.prefix, field, text, opts.dateFields), status);
+  try {
+    return reply.redirect(await opts.run(), 303);
+  } catch (err) {
+    if (err instanceof FormProblem) return fail(err.field, err.message, 400);
+    if (err instanceof RuleViolation || err instanceof InvalidInput) return fail(fieldFor[err.field ?? ''] ?? err.field ?? 'form', err.message, 422);
+    if (err instanceof VersionConflict) return fail('form', 'Someone else changed this while you were working on it. Nothing was saved: check it and try again.', 409);
+    if (err instanceof Forbidden) return fail('form', err.message, 403);
+    throw err;
+  }
+}
 
 const remedyPages: FastifyPluginAsync = async (app) => {
   const { remedies, actions, complaints, users } = app.services;
@@ -195,25 +261,6 @@ const remedyPages: FastifyPluginAsync = async (app) => {
     { config: { access: 'remedies:read' }, schema: { hide: true, params: idParams, querystring: z.object({ done: z.string().max(40).optional() }).passthrough() } },
     async (req, reply) => complaintPage(req, reply, (req.params as any).id, { done: (req.query as any).done ?? null }),
   );
-
-  /** Run a change; on a problem, show the page again with the form's values and an error summary. */
-  async function attempt(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    opts: { form: string; prefix: string; dateFields: string[]; rerender: (failed: { form: string; values: Record<string, any> }, errors: FormErrors, status: number) => Promise<unknown>; run: () => Promise<string> },
-  ) {
-    const values = formBody(req);
-    const fail = (field: string, text: string, status: number) => opts.rerender({ form: opts.form, values }, problemFor(opts.prefix, field, text, opts.dateFields), status);
-    try {
-      return reply.redirect(await opts.run(), 303);
-    } catch (err) {
-      if (err instanceof FormProblem) return fail(err.field, err.message, 400);
-      if (err instanceof RuleViolation || err instanceof InvalidInput) return fail(FIELD_FOR[err.field ?? ''] ?? err.field ?? 'form', err.message, 422);
-      if (err instanceof VersionConflict) return fail('form', 'Someone else changed this while you were working on it. Nothing was saved: check it and try again.', 409);
-      if (err instanceof Forbidden) return fail('form', err.message, 403);
-      throw err;
-    }
-  }
 
   app.post('/complaints/:id/remedies-and-actions/remedies', { config: { access: 'remedies:write' }, schema: { hide: true, params: idParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
@@ -355,6 +402,7 @@ const remedyPages: FastifyPluginAsync = async (app) => {
         items: list.items,
         counts: list.counts,
         view: v,
+        reminders: v === 'mine' && actor.id ? await app.services.reminders.forUser(actor.id) : [],
         seeAll,
         mayReadComplaints: actorCan(actor, 'complaints:read'),
         mayWrite: actorCan(actor, 'remedies:write'),
