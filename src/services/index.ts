@@ -17,6 +17,7 @@ import { UserService } from './users.js';
 import { EvidenceService } from './evidence.js';
 import { SelfAssessmentService } from './self-assessments.js';
 import { AnnualReportService, ExceptionalNoticeService } from './annual-reports.js';
+import { wireSection8 } from './section8-sources.js';
 
 export interface Services {
   settings: SettingsService;
@@ -50,7 +51,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
   const evidence = new EvidenceService(db, settings, clock);
   const selfAssessments = new SelfAssessmentService(db, evidence, clock);
   const reports = new ReportService(db, settings, remedies, clock);
-  return {
+  const services: Services = {
     settings,
     users: new UserService(db),
     complaints,
@@ -72,4 +73,6 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     ombudsman: new OmbudsmanService(db, clock),
     reminders: new ReminderService(db, clock),
   };
+  wireSection8(db, services);
+  return services;
 }
