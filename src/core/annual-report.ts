@@ -214,6 +214,7 @@ export function buildReport(r: ReportInput): ReportModel {
   ];
   if (r.measures && r.measures.length) {
     perf.push({ kind: 'table', caption: 'Tenant satisfaction measures (Regulator of Social Housing)', head: ['Measure', 'Value'], rows: r.measures.map((m) => [m.label, m.value]) });
+    perf.push({ kind: 'note', text: 'The regulator’s measures count complaints from residents in low-cost rental and low-cost home ownership homes only, by the regulator’s rules, so they can differ from the figures above, which count every complaint.' });
   }
   if (p.serviceAreas.length) {
     perf.push({ kind: 'table', caption: 'Complaints by service area', head: ['Service area', 'Complaints'], numeric: [false, true], rows: p.serviceAreas.map(([a, c]) => [a, n(c)]) });

@@ -333,6 +333,7 @@ export function provisionEvidence(input: EvidenceInput, cal: WorkingDayCalendar)
   say('5.15', `${ofPct(input.restrictions.withEqualityConsiderations, input.restrictions.inForce)} restrictions in force record proportionality and Equality Act considerations.`);
 
   say('6.1', `${ofPct(f.triaged, f.received)} complaints triaged; ${n(f.vulnerable)} residents flagged as vulnerable.`);
+  if (below(f.triaged, f.received)) flag('6.1', `${plural(f.received - f.triaged, 'complaint')} with no triage recorded (complexity, vulnerability and risk).`);
   const stageClocks = (st: 1 | 2, fs: StageFigures, ackId: string, respId: string, extId: string, noticeId: string, actId: string, pointsId: string, days: string) => {
     say(ackId, `${ofPct(fs.ackOnTime, fs.ackJudged)} stage ${st} complaints acknowledged within 5 working days.`);
     if (below(fs.ackOnTime, fs.ackJudged)) flag(ackId, `${n(fs.ackJudged - fs.ackOnTime)} stage ${st} complaints were acknowledged late (${pct(fs.ackOnTime, fs.ackJudged)} on time).`);

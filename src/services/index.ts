@@ -21,6 +21,7 @@ import { SubjectAccessService } from './data-protection/subject-access.js';
 import { EvidenceService } from './evidence.js';
 import { SelfAssessmentService } from './self-assessments.js';
 import { AnnualReportService, ExceptionalNoticeService } from './annual-reports.js';
+import { wireSection8 } from './section8-sources.js';
 
 export interface Services {
   settings: SettingsService;
@@ -60,7 +61,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
   const reports = new ReportService(db, settings, { remedies, learning, ombudsman }, clock);
   const evidence = new EvidenceService(db, settings, clock);
   const selfAssessments = new SelfAssessmentService(db, evidence, clock);
-  return {
+  const services: Services = {
     settings,
     users: new UserService(db),
     complaints,
@@ -86,4 +87,6 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
     annualReports: new AnnualReportService(db, settings, evidence, selfAssessments, clock),
     exceptionalNotices: new ExceptionalNoticeService(db, clock),
   };
+  wireSection8(db, services);
+  return services;
 }

@@ -132,7 +132,7 @@ function fromSchema(s: any, ids: string[]): fc.Arbitrary<unknown> {
     case 'number': {
       const min = Math.max(s.minimum ?? -1e6, -1e12);
       const max = Math.min(s.maximum ?? 1e6, 1e12);
-      return fc.oneof(fc.integer({ min: Math.max(min, -1000), max: Math.min(max, 1000) }), fc.constantFrom(min, max, min + 1, Math.min(max, 2 ** 31), Math.min(max, 2 ** 31 - 1)));
+      return fc.oneof(fc.integer({ min: Math.max(min, -1000), max: Math.max(Math.min(max, 1000), Math.min(max, Math.max(min, -1000) + 1000)) }), fc.constantFrom(min, max, min + 1, Math.min(max, 2 ** 31), Math.min(max, 2 ** 31 - 1)));
     }
     case 'array':
       return fc.array(fromSchema(s.items, ids), { minLength: s.minItems ?? 0, maxLength: Math.max(s.minItems ?? 0, Math.min(s.maxItems ?? 3, 3)) });

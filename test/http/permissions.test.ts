@@ -97,6 +97,19 @@ function validBody(method: string, url: string, ids: Ids): unknown {
     'POST /api/v1/ombudsman-cases/:id/mrc-report': {},
     'POST /api/v1/ombudsman-cases/:id/close': {},
     'PATCH /api/v1/ombudsman-orders/:id': {},
+    // selfassess: section 8 of the Code (bodies without a version stop at validation, after access)
+    'POST /api/v1/self-assessments': { periodFrom: '2025-04-01', periodTo: '2026-03-31', reason: 'annual' },
+    'PATCH /api/v1/self-assessments/:id': {},
+    'POST /api/v1/self-assessments/:id/import': {},
+    'POST /api/v1/self-assessments/:id/refresh-evidence': {},
+    'POST /api/v1/self-assessments/:id/complete': {},
+    'POST /api/v1/annual-reports': { startYear: 2025 },
+    'PATCH /api/v1/annual-reports/:id': {},
+    'POST /api/v1/annual-reports/:id/files': {},
+    'POST /api/v1/annual-reports/:id/publish': {},
+    'POST /api/v1/annual-reports/:id/unpublish': {},
+    'POST /api/v1/exceptional-notices': { title: 'Cyber incident', circumstances: 'Systems down', effect: 'Replies may be late', startsOn: '2025-04-17', expectedReturnOn: '2025-05-30' },
+    'PATCH /api/v1/exceptional-notices/:id': {},
   };
   const key = `${method} ${url}`;
   if (method === 'POST' || method === 'PATCH') {

@@ -49,6 +49,46 @@ forEachBackend('annual report, exceptional circumstances and the pages', (backen
     assert.match(JSON.stringify(section(m, 'self-assessment')), /We assessed ourselves against all 72 provisions/);
   });
 
+  test('the regulator’s measures, Ombudsman findings and service improvements come from their registers', async () => {
+    const ok = (r: { status: number; body: any }, what: string) => {
+      assert.ok(r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+    ok(await t.call('PUT', '/api/v1/reports/homes/2025', { body: { LCRA: 1500, LCHO: 500 } }), 'home counts');
+    const li = ok(await t.call('POST', '/api/v1/learning-items', { body: { whatWentWrong: 'Acknowledgements slipped when a handler was away', serviceArea: 'Customer service', rootCause: 'communication' } }), 'learning item');
+    ok(await t.call('PATCH', `/api/v1/learning-items/${li.id}`, { body: { version: li.version, areaResponse: 'We agree: cover was not arranged.', improvement: 'A shared inbox with a daily check', improvedOn: '2025-06-20', status: 'improvement_made' } }), 'improvement');
+    const complaints = (await t.call('GET', '/api/v1/complaints?limit=1')).body.items;
+    const oc = ok(await t.call('POST', '/api/v1/ombudsman-cases', { body: { complaintId: complaints[0].id, reference: '202512345', openedOn: '2025-06-02' } }), 'Ombudsman case');
+    ok(
+      await t.call('POST', `/api/v1/ombudsman-cases/${oc.id}/determination`, {
+        body: {
+          version: oc.version,
+          determinedOn: '2025-06-25',
+          findings: [
+            { issue: 'The landlord’s handling of the repair', issueKind: 'repairs', finding: 'no_maladministration' },
+            { issue: 'The landlord’s complaint handling', issueKind: 'complaint_handling', finding: 'maladministration' },
+          ],
+          orders: [{ kind: 'order', description: 'Pay £100 for the delay in complaint handling', dueOn: '2025-07-23', amountPence: 10_000 }],
+        },
+      }),
+      'determination',
+    );
+    const m = (await t.call('GET', `/api/v1/annual-reports/${report.id}/content`)).body;
+    const measures = section(m, 'performance').blocks.find((b: any) => b.caption === 'Tenant satisfaction measures (Regulator of Social Housing)');
+    // 4 stage 1 complaints received in 2025/26 for 2,000 homes: 2.00 per 1,000; stage 1 CH02: 2 of 3 on time (66.7%), 3 of 3 counting extensions.
+    assert.deepEqual(measures.rows[0], ['CH01 stage 1 complaints per 1,000 homes', '2.00 (4 complaints, 2,000 homes)']);
+    assert.deepEqual(measures.rows[1], ['CH02 stage 1 responses within the Code’s timescale', '66.7% against the original date; 100.0% counting Code-compliant extensions (3 responses)']);
+    const omb = section(m, 'ombudsman-findings').blocks[0];
+    assert.deepEqual(omb.rows, [['202512345', 'Maladministration: The landlord’s complaint handling', 'Pay £100 for the delay in complaint handling']]);
+    const imp = section(m, 'service-improvements').blocks[0];
+    assert.deepEqual(imp.rows, [['Customer service: Acknowledgements slipped when a handler was away', 'Improvement made', 'A shared inbox with a daily check']]);
+    const sa = (await t.call('POST', '/api/v1/self-assessments', { body: { periodFrom: FIXTURE_PERIOD.from, periodTo: FIXTURE_PERIOD.to, reason: 'ombudsman_request', ombudsmanCaseRef: '202512345' } })).body;
+    const ev = (p: string) => sa.rows.find((r: any) => r.provisionId === p).generatedEvidence.join(' ');
+    // A's upheld stage 2 response prompted a learning item of its own (the learning register does that).
+    assert.match(ev('9.1'), /2 learning items raised, 1 done\./);
+    assert.match(ev('9.7'), /1 Ombudsman determination, 1 with findings of non-compliance/);
+  });
+
   test('Word and PDF carry the same words and figures', async () => {
     const docx = await t.app.inject({ method: 'GET', url: `/api/v1/annual-reports/${report.id}/docx`, headers: { authorization: `Bearer ${t.users.manager.token}` } });
     assert.equal(docx.statusCode, 200);
@@ -124,7 +164,7 @@ forEachBackend('annual report, exceptional circumstances and the pages', (backen
       const id = /\/self-assessments\/([0-9a-f-]+)/.exec(at)![1];
       const overview = await getPage(t.app, at, manager);
       assert.equal(overview.statusCode, 200);
-      assert.match(textOf(overview.body), /The record suggests 1 provision is not met: 6\.2/);
+      assert.match(textOf(overview.body), /The record suggests 2 provisions are not met: 6\.1, 6\.2/);
       const sec = await getPage(t.app, `/self-assessments/${id}/sections/6`, manager);
       assert.equal(sec.statusCode, 200);
       assert.match(textOf(sec.body), /2 of 3 \(66\.7%\) stage 1 complaints acknowledged within 5 working days/);
