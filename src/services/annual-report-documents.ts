@@ -3,11 +3,11 @@
  * the one document model (`src/core/annual-report.ts`): headings, paragraphs and tables with
  * their captions, numbers right-aligned.
  */
-import fs from 'node:fs';
 import { AlignmentType, BorderStyle, Document, Footer, HeadingLevel, Packer, PageNumber, Paragraph, ShadingType, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
 import PDFDocument from 'pdfkit';
 import { formatLongDate } from '../core/dates.js';
 import type { ReportBlock, ReportModel } from '../core/annual-report.js';
+import { pdfFonts } from './pdf-fonts.js';
 
 const FONT = 'Arial';
 const BORDER = { style: BorderStyle.SINGLE, size: 4, color: '808080' };
@@ -68,24 +68,6 @@ export async function annualReportDocx(m: ReportModel): Promise<Buffer> {
 // PDF
 // ------------------------------------------------------------------------------------------------
 
-const FONTS = [
-  ['/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf', '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf', '/usr/share/fonts/truetype/liberation/LiberationSans-Italic.ttf'],
-  ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf'],
-];
-let fonts: Buffer[] | null | undefined;
-function systemFonts(): Buffer[] | null {
-  if (fonts !== undefined) return fonts;
-  fonts = null;
-  for (const set of FONTS) {
-    try {
-      fonts = set.map((f) => fs.readFileSync(f));
-      break;
-    } catch {
-      /* try the next */
-    }
-  }
-  return fonts;
-}
 
 /** Text the standard PDF fonts can draw (WinAnsi): typographic quotes and dashes kept, others simplified. */
 const standard = (s: string) => s.replace(/[^\x20-\x7e\u00a0-\u00ff\u2018\u2019\u201c\u201d\u2013\u2014\u2022\u20ac£]/g, '?');
@@ -93,12 +75,12 @@ const standard = (s: string) => s.replace(/[^\x20-\x7e\u00a0-\u00ff\u2018\u2019\
 export async function annualReportPdf(m: ReportModel, colour = '#1d5c4d'): Promise<Buffer> {
   const brand = /^#[0-9a-fA-F]{6}$/.test(colour) ? colour : '#1d5c4d';
   const doc = new PDFDocument({ size: 'A4', margins: { top: 60, bottom: 60, left: 60, right: 60 }, bufferPages: true, info: { Title: m.title, Author: m.landlordName, Creator: 'Putright' }, lang: 'en-GB' } as any);
-  const f = systemFonts();
+  const f = pdfFonts();
   const T = f ? (s: string) => s : standard;
   if (f) {
-    doc.registerFont('body', f[0]);
-    doc.registerFont('bold', f[1]);
-    doc.registerFont('italic', f[2]);
+    doc.registerFont('body', f.regular);
+    doc.registerFont('bold', f.bold);
+    doc.registerFont('italic', f.italic);
   } else {
     doc.registerFont('body', 'Helvetica');
     doc.registerFont('bold', 'Helvetica-Bold');

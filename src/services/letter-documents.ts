@@ -3,7 +3,6 @@
  * on the landlord's letterhead (name, address, date, reference), with clear headings. Large
  * print makes every piece of text 16 pt or more.
  */
-import fs from 'node:fs';
 import zlib from 'node:zlib';
 import {
   AlignmentType,
@@ -19,6 +18,7 @@ import {
 } from 'docx';
 import PDFDocument from 'pdfkit';
 import { tableCards, type Block, type Letterhead } from '../core/letters.js';
+import { pdfFonts, usePdfFonts } from './pdf-fonts.js';
 
 export interface LetterDocumentInput {
   subject: string;
@@ -91,34 +91,8 @@ export function footerText(lh: Letterhead): string {
 // PDF
 // ---------------------------------------------------------------------------------------------
 
-/** A font with the characters of residents' names (accents, Polish, Welsh…), where the system has one. */
-const FONT_CANDIDATES = [
-  ['/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf', '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf'],
-  ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'],
-];
-
-let fontCache: { regular: Buffer; bold: Buffer } | null | undefined;
-let fontCandidates = FONT_CANDIDATES;
-
 /** Which fonts to try (tests use it to check the standard-font fallback); null restores the default. */
-export function useLetterFonts(candidates: string[][] | null): void {
-  fontCandidates = candidates ?? FONT_CANDIDATES;
-  fontCache = undefined;
-}
-
-function systemFonts(): { regular: Buffer; bold: Buffer } | null {
-  if (fontCache !== undefined) return fontCache;
-  fontCache = null;
-  for (const [r, b] of fontCandidates) {
-    try {
-      fontCache = { regular: fs.readFileSync(r), bold: fs.readFileSync(b) };
-      break;
-    } catch {
-      /* try the next */
-    }
-  }
-  return fontCache;
-}
+export const useLetterFonts = usePdfFonts;
 
 /** Helvetica (the fallback) has only Windows-1252 characters: replace the rest rather than print nothing. */
 const NO_DECOMPOSITION: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', Ŀ: 'L', ŀ: 'l', Œ: 'OE', œ: 'oe', ẞ: 'SS', ı: 'i' };
@@ -142,7 +116,7 @@ export function letterPdf(input: LetterDocumentInput): Promise<Buffer> {
     displayTitle: true,
     info: { Title: input.subject, Author: lh.landlordName, Subject: `Our reference ${lh.reference}` },
   } as any);
-  const fonts = systemFonts();
+  const fonts = pdfFonts();
   const T = fonts ? (s: string) => s : forStandardFont;
   if (fonts) {
     doc.registerFont('body', fonts.regular);

@@ -3,7 +3,6 @@
  * lists and ruled tables with a caption and a header row repeated on each page. Used for the MRC
  * pack; the model (`ReportDocument`) is plain data so other reports can use it too.
  */
-import fs from 'node:fs';
 import {
   AlignmentType,
   BorderStyle,
@@ -21,6 +20,7 @@ import {
   WidthType,
 } from 'docx';
 import PDFDocument from 'pdfkit';
+import { pdfFonts } from './pdf-fonts.js';
 
 export type ReportBlock =
   | { type: 'heading'; text: string; level?: 1 | 2 }
@@ -40,24 +40,6 @@ export interface ReportDocument {
 
 const colourOf = (c: string) => (/^#[0-9a-fA-F]{6}$/.test(c) ? c : '#1d5c4d');
 
-const FONTS = [
-  ['/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf', '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf'],
-  ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'],
-];
-let fonts: { regular: Buffer; bold: Buffer } | null | undefined;
-function systemFonts() {
-  if (fonts !== undefined) return fonts;
-  fonts = null;
-  for (const [r, b] of FONTS) {
-    try {
-      fonts = { regular: fs.readFileSync(r), bold: fs.readFileSync(b) };
-      break;
-    } catch {
-      /* next */
-    }
-  }
-  return fonts;
-}
 const latin1 = (s: string) => s.replace(/[^\u0000-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac\u00a3]/g, '?');
 
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +57,7 @@ export function reportPdf(r: ReportDocument): Promise<Buffer> {
     displayTitle: true,
     info: { Title: r.title, Author: r.landlordName, Subject: r.subtitle },
   } as any);
-  const f = systemFonts();
+  const f = pdfFonts();
   const T = f ? (s: string) => s : latin1;
   doc.registerFont('body', f ? f.regular : 'Helvetica');
   doc.registerFont('bold', f ? f.bold : 'Helvetica-Bold');
