@@ -472,6 +472,19 @@ export function nextDue(state: ComplaintState): { kind: DueKind; date: LocalDate
   return null;
 }
 
+/** The before/after summary each lifecycle history row carries: status, stage, handler and the dates in force. */
+export function historySummary(state: ComplaintState) {
+  const s = currentStage(state);
+  return {
+    status: state.status,
+    stage: state.stage,
+    handlerId: s.handlerId,
+    acknowledgementDue: s.acknowledgementDue,
+    responseDue: s.responseDue,
+    nextDue: nextDue(state),
+  };
+}
+
 export function dueStatus(due: LocalDate, today: LocalDate, cal: WorkingDayCalendar): DueStatus {
   if (due < today) return 'overdue';
   if (due === today) return 'due_today';

@@ -17,6 +17,7 @@ import {
   type LifecycleEventData,
   type Outcome,
   type RemedySummary,
+  historySummary,
 } from '../core/lifecycle.js';
 import { ruleSetFor, ruleVersionForReceipt } from '../core/rules.js';
 import { applyRemedy, DEFAULT_REMEDY_SETTINGS, newRemedy, type RemedyRecord } from '../core/remedies.js';
@@ -112,19 +113,6 @@ export function projectionColumns(state: ComplaintState) {
   };
 }
 
-/** The before/after summary each lifecycle history row carries (as ComplaintService.summary). */
-export function summaryOf(state: ComplaintState) {
-  const s = currentStage(state);
-  return {
-    status: state.status,
-    stage: state.stage,
-    handlerId: s.handlerId,
-    acknowledgementDue: s.acknowledgementDue,
-    responseDue: s.responseDue,
-    nextDue: nextDue(state),
-  };
-}
-
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const CONFLICT = 'No conflict of interest: I have no personal connection with the resident and was not involved in the matters complained about.';
@@ -160,7 +148,7 @@ export function simulateComplaint(inp: SimInput): SimResult {
     action: 'received',
     event: received,
     before: null,
-    after: { reference: inp.reference, channel: inp.channel, description: inp.description, serviceArea: inp.area, category: inp.category, ...summaryOf(state) },
+    after: { reference: inp.reference, channel: inp.channel, description: inp.description, serviceArea: inp.area, category: inp.category, ...historySummary(state) },
     actor: inp.logger,
     at: loggedAt,
   });
@@ -172,11 +160,11 @@ export function simulateComplaint(inp: SimInput): SimResult {
     if (at.getTime() > endMs) return false;
     if (at.getTime() < clock) at = new Date(clock + 60_000);
     const out = decide(state, cmd, { calendar: cal, now: at, actorId: actor.id, exclusionGrounds: inp.exclusionGrounds });
-    let before = summaryOf(state);
+    let before = historySummary(state);
     for (const e of out) {
       events.push({ ...e, actorId: actor.id, at: at.toISOString() });
       state = project(events, cal);
-      const after = summaryOf(state);
+      const after = historySummary(state);
       steps.push({ action: e.type, event: e, before, after, actor, at });
       before = after;
     }

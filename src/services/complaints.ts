@@ -22,6 +22,7 @@ import {
   type LifecycleEvent,
   type LifecycleEventData,
   type StageState,
+  historySummary,
 } from '../core/lifecycle.js';
 import { ruleVersionForReceipt } from '../core/rules.js';
 import type { Actor } from './actor.js';
@@ -122,18 +123,6 @@ function projection(state: ComplaintState) {
     next_due_kind: due?.kind ?? null,
     extended: s.extensions.length > 0,
     closed_on: state.closedOn,
-  };
-}
-
-function summary(state: ComplaintState) {
-  const s = currentStage(state);
-  return {
-    status: state.status,
-    stage: state.stage,
-    handlerId: s.handlerId,
-    acknowledgementDue: s.acknowledgementDue,
-    responseDue: s.responseDue,
-    nextDue: nextDue(state),
   };
 }
 
@@ -338,7 +327,7 @@ export class ComplaintService {
       entityId: row.id,
       action: 'received',
       event: received,
-      after: { reference, channel: input.channel, description: row.description, serviceArea: row.service_area, category: row.category, ...summary(state) },
+      after: { reference, channel: input.channel, description: row.description, serviceArea: row.service_area, category: row.category, ...historySummary(state) },
     });
     return row;
   }
@@ -658,10 +647,10 @@ export class ComplaintService {
     const at = this.clock().toISOString();
     const all = [...prior, ...events.map((e) => ({ ...e, actorId: actor.id, at }))];
     const after = project(all, calendar);
-    let stepBefore = summary(project(prior, calendar));
+    let stepBefore = historySummary(project(prior, calendar));
     for (let i = 0; i < events.length; i++) {
       const last = i === events.length - 1;
-      const stepAfter = summary(last ? after : project(all.slice(0, prior.length + i + 1), calendar));
+      const stepAfter = historySummary(last ? after : project(all.slice(0, prior.length + i + 1), calendar));
       await this.record(trx, actor, {
         complaintId: row.id,
         residentId: row.resident_id,
