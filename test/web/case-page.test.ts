@@ -50,6 +50,33 @@ forEachBackend('the case page', (backend) => {
     return t.app.inject({ method: 'POST', url, headers: { cookie }, payload: { _csrf: csrf(page.body), ...(version ? { version } : {}), ...fields } });
   }
 
+  test('attach a file from the case page: kept with the right token; refused with a wrong one, nothing saved', async () => {
+    const page = await get(`/complaints/${id}`);
+    const token = csrf(page.body);
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    const multipart = (csrfToken: string) => {
+      const b = '----putright-test-boundary';
+      const body = Buffer.concat([
+        Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrfToken}\r\n`),
+        Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="description"\r\n\r\nPhoto of the boiler\r\n`),
+        Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="boiler.png"\r\nContent-Type: image/png\r\n\r\n`),
+        png,
+        Buffer.from(`\r\n--${b}--\r\n`),
+      ]);
+      return { headers: { cookie: manager, 'content-type': `multipart/form-data; boundary=${b}` }, payload: body };
+    };
+    const count = async () => (await t.app.db.selectFrom('attachments').select((eb) => eb.fn.countAll<string>().as('n')).where('complaint_id', '=', id).executeTakeFirstOrThrow()).n;
+    const before = Number(await count());
+    const wrong = await t.app.inject({ method: 'POST', url: `/complaints/${id}/attachments/add`, ...multipart('not-the-token') });
+    assert.equal(wrong.statusCode, 403);
+    assert.equal(Number(await count()), before, 'nothing saved with a wrong token');
+    const ok = await t.app.inject({ method: 'POST', url: `/complaints/${id}/attachments/add`, ...multipart(token) });
+    assert.equal(ok.statusCode, 303, ok.body.slice(0, 300));
+    assert.equal(Number(await count()), before + 1);
+    const shown = await get(`/complaints/${id}`);
+    assert.match(shown.body, /boiler\.png/);
+  });
+
   test('the case page shows deadlines, the resident’s needs at the top, and the actions allowed now', async () => {
     const r = await get(`/complaints/${id}`);
     assert.equal(r.statusCode, 200);
