@@ -410,7 +410,7 @@ async function main() {
   const env: Record<string, string> =
     mode === 'postgres'
       ? { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', NODE_ENV: 'production', PUTRIGHT_MAIL_MODE: 'eml', PUTRIGHT_OUTBOX_DIR: path.resolve('.tmp', 'bench-outbox') }
-      : { PUTRIGHT_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'production', DATABASE_URL: '', PUTRIGHT_OUTBOX_DIR: path.resolve('.tmp', 'bench-outbox') };
+      : { PUTRIGHT_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'production', DATABASE_URL: '', PUTRIGHT_MAIL_MODE: 'eml', PUTRIGHT_OUTBOX_DIR: path.resolve('.tmp', 'bench-outbox') };
   const server = await startProcess('src/server.ts', env, port);
   const baselinePort = port + 1;
   const baseline = mode === 'postgres' ? await startProcess('bench/baseline.ts', { DATABASE_URL: databaseUrl }, baselinePort) : null;
