@@ -7,7 +7,7 @@ import { AlignmentType, BorderStyle, Document, Footer, HeadingLevel, Packer, Pag
 import PDFDocument from 'pdfkit';
 import { formatLongDate } from '../core/dates.js';
 import type { ReportBlock, ReportModel } from '../core/annual-report.js';
-import { pdfFonts } from './pdf-fonts.js';
+import { setUpPdf } from './pdf-fonts.js';
 
 const FONT = 'Arial';
 const BORDER = { style: BorderStyle.SINGLE, size: 4, color: '808080' };
@@ -68,27 +68,14 @@ export async function annualReportDocx(m: ReportModel): Promise<Buffer> {
 // PDF
 // ------------------------------------------------------------------------------------------------
 
-
 /** Text the standard PDF fonts can draw (WinAnsi): typographic quotes and dashes kept, others simplified. */
 const standard = (s: string) => s.replace(/[^\x20-\x7e\u00a0-\u00ff\u2018\u2019\u201c\u201d\u2013\u2014\u2022\u20ac£]/g, '?');
 
 export async function annualReportPdf(m: ReportModel, colour = '#1d5c4d'): Promise<Buffer> {
   const brand = /^#[0-9a-fA-F]{6}$/.test(colour) ? colour : '#1d5c4d';
   const doc = new PDFDocument({ size: 'A4', margins: { top: 60, bottom: 60, left: 60, right: 60 }, bufferPages: true, info: { Title: m.title, Author: m.landlordName, Creator: 'Putright' }, lang: 'en-GB' } as any);
-  const f = pdfFonts();
-  const T = f ? (s: string) => s : standard;
-  if (f) {
-    doc.registerFont('body', f.regular);
-    doc.registerFont('bold', f.bold);
-    doc.registerFont('italic', f.italic);
-  } else {
-    doc.registerFont('body', 'Helvetica');
-    doc.registerFont('bold', 'Helvetica-Bold');
-    doc.registerFont('italic', 'Helvetica-Oblique');
-  }
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+  const { embedded, output } = setUpPdf(doc);
+  const T = embedded ? (s: string) => s : standard;
   const left = doc.page.margins.left;
   const width = doc.page.width - left - doc.page.margins.right;
   const bottom = () => doc.page.height - doc.page.margins.bottom;
@@ -161,6 +148,5 @@ export async function annualReportPdf(m: ReportModel, colour = '#1d5c4d'): Promi
     doc.font('body').fontSize(8.5).fillColor('#505a5f').text(T(`${m.landlordName} · ${m.title} · page ${i + 1} of ${range.count}`), left, y, { width, align: 'right', lineBreak: false });
   }
   doc.end();
-  await done;
-  return Buffer.concat(chunks);
+  return output;
 }

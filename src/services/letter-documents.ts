@@ -18,7 +18,7 @@ import {
 } from 'docx';
 import PDFDocument from 'pdfkit';
 import { tableCards, type Block, type Letterhead } from '../core/letters.js';
-import { pdfFonts, usePdfFonts } from './pdf-fonts.js';
+import { setUpPdf, usePdfFonts } from './pdf-fonts.js';
 
 export interface LetterDocumentInput {
   subject: string;
@@ -116,21 +116,8 @@ export function letterPdf(input: LetterDocumentInput): Promise<Buffer> {
     displayTitle: true,
     info: { Title: input.subject, Author: lh.landlordName, Subject: `Our reference ${lh.reference}` },
   } as any);
-  const fonts = pdfFonts();
-  const T = fonts ? (s: string) => s : forStandardFont;
-  if (fonts) {
-    doc.registerFont('body', fonts.regular);
-    doc.registerFont('bold', fonts.bold);
-  } else {
-    doc.registerFont('body', 'Helvetica');
-    doc.registerFont('bold', 'Helvetica-Bold');
-  }
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { embedded, output: done } = setUpPdf(doc);
+  const T = embedded ? (s: string) => s : forStandardFont;
 
   const width = doc.page.width - margin * 2;
   const grey = '#505a5f';

@@ -48,3 +48,23 @@ export function pdfFonts(): PdfFonts | null {
   }
   return fontCache;
 }
+
+/**
+ * Prepare a new document: register 'body', 'bold' and 'italic' (the system fonts above, or
+ * Helvetica's), and collect its bytes. `embedded` says whether the system fonts are in use (if
+ * not, callers simplify text to what Helvetica can draw); `output` resolves when `doc.end()` has
+ * flushed the whole file.
+ */
+export function setUpPdf(doc: PDFKit.PDFDocument): { embedded: boolean; output: Promise<Buffer> } {
+  const f = pdfFonts();
+  doc.registerFont('body', f ? f.regular : 'Helvetica');
+  doc.registerFont('bold', f ? f.bold : 'Helvetica-Bold');
+  doc.registerFont('italic', f ? f.italic : 'Helvetica-Oblique');
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const output = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  return { embedded: !!f, output };
+}

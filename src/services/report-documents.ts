@@ -20,7 +20,7 @@ import {
   WidthType,
 } from 'docx';
 import PDFDocument from 'pdfkit';
-import { pdfFonts } from './pdf-fonts.js';
+import { setUpPdf } from './pdf-fonts.js';
 
 export type ReportBlock =
   | { type: 'heading'; text: string; level?: 1 | 2 }
@@ -57,16 +57,8 @@ export function reportPdf(r: ReportDocument): Promise<Buffer> {
     displayTitle: true,
     info: { Title: r.title, Author: r.landlordName, Subject: r.subtitle },
   } as any);
-  const f = pdfFonts();
-  const T = f ? (s: string) => s : latin1;
-  doc.registerFont('body', f ? f.regular : 'Helvetica');
-  doc.registerFont('bold', f ? f.bold : 'Helvetica-Bold');
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { embedded, output: done } = setUpPdf(doc);
+  const T = embedded ? (s: string) => s : latin1;
   const width = doc.page.width - margin * 2;
   const ink = '#0b0c0c';
   const grey = '#505a5f';
