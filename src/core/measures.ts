@@ -273,63 +273,121 @@ export interface TsmResult {
   notes: string[];
 }
 
-export function tsm(facts: readonly ComplaintFacts[], opts: { year: number; homes: HomeCounts; asOf: LocalDate; basis: Ch02Basis }): TsmResult {
+/**
+ * One stage's counts for one tenure: what CH01 and CH02 are summed from. The reports count these
+ * in SQL over the stored facts (src/services/measure-queries.ts); `tallyTsm` counts them here from
+ * facts in memory, and is the definition the SQL is tested against.
+ */
+export interface TsmTally {
+  stage: 1 | 2;
+  tenure: Tenure;
+  received: Counted;
+  refused: Counted;
+  withdrawn: Counted;
+  responded: Counted;
+  onTimeOriginal: Counted;
+  onTimeCompliant: Counted;
+  lateOriginal: Counted;
+  lateCompliant: Counted;
+  openPastOriginal: Counted;
+  openPastCompliant: Counted;
+}
+export const TSM_TALLY_FIGURES = ['received', 'refused', 'withdrawn', 'responded', 'onTimeOriginal', 'onTimeCompliant', 'lateOriginal', 'lateCompliant', 'openPastOriginal', 'openPastCompliant'] as const;
+export type TsmTallyFigure = (typeof TSM_TALLY_FIGURES)[number];
+
+/** The day open complaints are judged on for a year: its last day, or `asOf` if earlier. */
+export function tsmAsOf(year: ReportingYear, asOf: LocalDate): LocalDate {
+  return asOf < year.to ? asOf : year.to;
+}
+
+/** Which of a stage's tally figures it counts in, for a year judged on `asOf`. */
+export function tsmFiguresOf(s: StageFacts, year: ReportingYear, asOf: LocalDate): TsmTallyFigure[] {
+  const out: TsmTallyFigure[] = [];
+  if (inRange(s.startedOn, year.from, year.to)) {
+    out.push('received');
+    if (s.ended?.how === 'refused') out.push('refused');
+    if (s.ended?.how === 'withdrawn') out.push('withdrawn');
+  }
+  if (inRange(s.respondedOn, year.from, year.to)) {
+    out.push('responded');
+    out.push(s.respondedOn <= s.dueOriginal ? 'onTimeOriginal' : 'lateOriginal');
+    out.push(s.respondedOn <= s.dueCompliant ? 'onTimeCompliant' : 'lateCompliant');
+  }
+  if (openAt(s, asOf)) {
+    if (s.dueOriginal < asOf) out.push('openPastOriginal');
+    if (s.dueCompliant < asOf) out.push('openPastCompliant');
+  }
+  return out;
+}
+
+export function emptyTsmTally(stage: 1 | 2, tenure: Tenure): TsmTally {
+  return { stage, tenure, ...(Object.fromEntries(TSM_TALLY_FIGURES.map((k) => [k, counter()])) as Record<TsmTallyFigure, Counted>) };
+}
+
+/** The tallies of a year from facts in memory (the reference the SQL counts are tested against). */
+export function tallyTsm(facts: readonly ComplaintFacts[], opts: { year: number; asOf: LocalDate }): TsmTally[] {
   const year = reportingYear(opts.year);
-  const asOf = opts.asOf < year.to ? opts.asOf : year.to;
+  const asOf = tsmAsOf(year, opts.asOf);
+  const tallies = new Map<string, TsmTally>();
+  for (const f of facts) {
+    for (const s of f.stages) {
+      const figures = tsmFiguresOf(s, year, asOf);
+      if (!figures.length) continue;
+      const key = `${s.stage}:${f.tenure}`;
+      let t = tallies.get(key);
+      if (!t) tallies.set(key, (t = emptyTsmTally(s.stage, f.tenure)));
+      for (const k of figures) add(t[k], f.id);
+    }
+  }
+  return [...tallies.values()];
+}
+
+/** CH01 and CH02 for a year, from tallies (however they were counted). */
+export function tsmFromTallies(tallies: readonly TsmTally[], opts: { year: number; homes: HomeCounts; asOf: LocalDate; basis: Ch02Basis }): TsmResult {
+  const year = reportingYear(opts.year);
+  const asOf = tsmAsOf(year, opts.asOf);
   const keys: (TsmTenure | 'other')[] = ['LCRA', 'LCHO', 'total', 'other'];
   const homesOf = (k: TsmTenure | 'other') =>
     k === 'other' ? null : k === 'total' ? (opts.homes.LCRA ?? 0) + (opts.homes.LCHO ?? 0) || null : opts.homes[k];
+  const merge = (into: Counted, from: Counted) => {
+    into.count += from.count;
+    for (const id of from.ids) into.ids.push(id);
+  };
   const stages: TsmStage[] = ([1, 2] as const).map((stage) => {
-    const ch01 = new Map(keys.map((k) => [k, { tenure: k, homes: homesOf(k), received: counter(), refused: counter(), withdrawn: counter(), per1000: null as number | null }]));
-    const ch02 = new Map(
-      keys.map((k) => [
-        k,
-        {
-          tenure: k,
-          responded: counter(),
-          onTimeOriginal: counter(),
-          onTimeCompliant: counter(),
-          lateOriginal: counter(),
-          lateCompliant: counter(),
-          percentOriginal: null as number | null,
-          percentCompliant: null as number | null,
-          percentSubmitted: null as number | null,
-          openPastOriginal: counter(),
-          openPastCompliant: counter(),
-        },
-      ]),
-    );
-    for (const f of facts) {
-      const s = f.stages.find((x) => x.stage === stage);
-      if (!s) continue;
-      for (const k of tenureKeys(f.tenure)) {
-        const a = ch01.get(k)!;
-        if (inRange(s.startedOn, year.from, year.to)) {
-          add(a.received, f.id);
-          if (s.ended?.how === 'refused') add(a.refused, f.id);
-          if (s.ended?.how === 'withdrawn') add(a.withdrawn, f.id);
-        }
-        const b = ch02.get(k)!;
-        if (inRange(s.respondedOn, year.from, year.to)) {
-          add(b.responded, f.id);
-          add(s.respondedOn <= s.dueOriginal ? b.onTimeOriginal : b.lateOriginal, f.id);
-          add(s.respondedOn <= s.dueCompliant ? b.onTimeCompliant : b.lateCompliant, f.id);
-        }
-        if (openAt(s, asOf)) {
-          if (s.dueOriginal < asOf) add(b.openPastOriginal, f.id);
-          if (s.dueCompliant < asOf) add(b.openPastCompliant, f.id);
-        }
-      }
+    const sum = new Map(keys.map((k) => [k, emptyTsmTally(stage, 'other')]));
+    for (const t of tallies) {
+      if (t.stage !== stage) continue;
+      for (const k of tenureKeys(t.tenure)) for (const f of TSM_TALLY_FIGURES) merge(sum.get(k)![f], t[f]);
     }
-    for (const a of ch01.values()) a.per1000 = per1000(a.received.count, a.homes);
-    for (const b of ch02.values()) {
-      b.percentOriginal = percent(b.onTimeOriginal.count, b.responded.count);
-      b.percentCompliant = percent(b.onTimeCompliant.count, b.responded.count);
-      b.percentSubmitted = opts.basis === 'original' ? b.percentOriginal : b.percentCompliant;
-    }
-    return { stage, ch01: [...ch01.values()], ch02: [...ch02.values()] };
+    const ch01: Ch01Line[] = keys.map((k) => {
+      const t = sum.get(k)!;
+      return { tenure: k, homes: homesOf(k), received: t.received, refused: t.refused, withdrawn: t.withdrawn, per1000: per1000(t.received.count, homesOf(k)) };
+    });
+    const ch02: Ch02Line[] = keys.map((k) => {
+      const t = sum.get(k)!;
+      const percentOriginal = percent(t.onTimeOriginal.count, t.responded.count);
+      const percentCompliant = percent(t.onTimeCompliant.count, t.responded.count);
+      return {
+        tenure: k,
+        responded: t.responded,
+        onTimeOriginal: t.onTimeOriginal,
+        onTimeCompliant: t.onTimeCompliant,
+        lateOriginal: t.lateOriginal,
+        lateCompliant: t.lateCompliant,
+        percentOriginal,
+        percentCompliant,
+        percentSubmitted: opts.basis === 'original' ? percentOriginal : percentCompliant,
+        openPastOriginal: t.openPastOriginal,
+        openPastCompliant: t.openPastCompliant,
+      };
+    });
+    return { stage, ch01, ch02 };
   });
   return { measuresVersion: MEASURES_VERSION, year, asOf, basis: opts.basis, homes: opts.homes, stages, notes: MEASURE_NOTES };
+}
+
+export function tsm(facts: readonly ComplaintFacts[], opts: { year: number; homes: HomeCounts; asOf: LocalDate; basis: Ch02Basis }): TsmResult {
+  return tsmFromTallies(tallyTsm(facts, opts), opts);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -388,15 +446,6 @@ export interface Bucket extends Counted {
   key: string;
 }
 
-function bucketMap() {
-  return new Map<string, Bucket>();
-}
-function addTo(m: Map<string, Bucket>, key: string, id: string) {
-  let b = m.get(key);
-  if (!b) m.set(key, (b = { key, count: 0, ids: [] }));
-  add(b, id);
-}
-const sorted = (m: Map<string, Bucket>) => [...m.values()].sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
 
 export interface StageTimeliness {
   stage: 1 | 2;
@@ -447,98 +496,168 @@ export function monthsOf(from: LocalDate, to: LocalDate): string[] {
   return out;
 }
 
-export function dashboard(facts: readonly ComplaintFacts[], opts: { from: LocalDate; to: LocalDate; asOf: LocalDate }): DashboardFigures {
-  const { from, to } = opts;
-  const asOf = opts.asOf < to ? opts.asOf : to;
-  const stage1 = counter();
-  const stage2 = counter();
-  const channel = bucketMap();
-  const area = bucketMap();
-  const category = bucketMap();
-  const months = new Map(monthsOf(from, to).map((m) => [m, { month: m, stage1: 0, stage2: 0 }]));
-  const outcomes = { 1: bucketMap(), 2: bucketMap() };
-  const tl = ([1, 2] as const).map((stage) => ({
-    stage,
-    acknowledged: counter(),
-    acknowledgedOnTime: counter(),
-    responded: counter(),
-    onTimeOriginal: counter(),
-    onTimeCompliant: counter(),
-    percentAcknowledgedOnTime: null as number | null,
-    percentOnTimeOriginal: null as number | null,
-    percentOnTimeCompliant: null as number | null,
-    openPastDue: counter(),
-  }));
-  const ext = ([1, 2] as const).map((stage) => ({ stage, extended: counter(), compliant: counter(), beyondCapWithGoodReason: counter(), toldLate: counter() }));
-  const escalation = { stage1Responses: counter(), escalated: counter(), percent: null as number | null };
-  const refusals = { acceptance: bucketMap(), escalation: bucketMap() };
-  const withdrawn = counter();
+/**
+ * What the dashboard is built from, counted over a period: per stage, by month, by channel, service
+ * area and category (stage 1), outcome and refusal ground. The reports count it in SQL over the
+ * stored facts (src/services/measure-queries.ts); `tallyDashboard` counts it here from facts in
+ * memory and is the definition the SQL is tested against. Counts only: the dashboard does not
+ * drill down, so its figures carry no ids.
+ */
+export interface DashboardStageTally {
+  stage: 1 | 2;
+  received: number;
+  acknowledged: number;
+  acknowledgedOnTime: number;
+  responded: number;
+  onTimeOriginal: number;
+  onTimeCompliant: number;
+  openPastDue: number;
+  extended: number;
+  extensionsCompliant: number;
+  beyondCapWithGoodReason: number;
+  toldLate: number;
+  withdrawn: number;
+}
+export interface KeyCount {
+  key: string;
+  count: number;
+}
+export interface DashboardTally {
+  stages: DashboardStageTally[];
+  months: { month: string; stage: 1 | 2; count: number }[];
+  channel: KeyCount[];
+  serviceArea: KeyCount[];
+  category: KeyCount[];
+  outcomes: (KeyCount & { stage: 1 | 2 })[];
+  refusals: (KeyCount & { stage: 1 | 2 })[];
+}
+export const DASHBOARD_STAGE_FIGURES = ['received', 'acknowledged', 'acknowledgedOnTime', 'responded', 'onTimeOriginal', 'onTimeCompliant', 'openPastDue', 'extended', 'extensionsCompliant', 'beyondCapWithGoodReason', 'toldLate', 'withdrawn'] as const;
 
+/** The day open complaints are judged on for a period: its last day, or `asOf` if earlier. */
+export function periodAsOf(to: LocalDate, asOf: LocalDate): LocalDate {
+  return asOf < to ? asOf : to;
+}
+
+export function emptyStageTally(stage: 1 | 2): DashboardStageTally {
+  return { stage, ...(Object.fromEntries(DASHBOARD_STAGE_FIGURES.map((k) => [k, 0])) as Record<(typeof DASHBOARD_STAGE_FIGURES)[number], number>) };
+}
+
+/** The dashboard's tally from facts in memory (the reference the SQL counts are tested against). */
+export function tallyDashboard(facts: readonly ComplaintFacts[], opts: { from: LocalDate; to: LocalDate; asOf: LocalDate }): DashboardTally {
+  const { from, to } = opts;
+  const asOf = periodAsOf(to, opts.asOf);
+  const stages = { 1: emptyStageTally(1), 2: emptyStageTally(2) };
+  const months = new Map<string, { month: string; stage: 1 | 2; count: number }>();
+  const channel = new Map<string, number>();
+  const area = new Map<string, number>();
+  const category = new Map<string, number>();
+  const outcomes = new Map<string, KeyCount & { stage: 1 | 2 }>();
+  const refusals = new Map<string, KeyCount & { stage: 1 | 2 }>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  const bumpStaged = (m: Map<string, KeyCount & { stage: 1 | 2 }>, stage: 1 | 2, key: string) => {
+    const k = `${stage}:${key}`;
+    const e = m.get(k);
+    if (e) e.count++;
+    else m.set(k, { stage, key, count: 1 });
+  };
   for (const f of facts) {
     for (const s of f.stages) {
-      const i = s.stage - 1;
+      const t = stages[s.stage];
       if (inRange(s.startedOn, from, to)) {
-        add(s.stage === 1 ? stage1 : stage2, f.id);
-        const m = months.get(s.startedOn.slice(0, 7));
-        if (m) m[s.stage === 1 ? 'stage1' : 'stage2']++;
+        t.received++;
+        const mk = `${s.stage}:${s.startedOn.slice(0, 7)}`;
+        const m = months.get(mk);
+        if (m) m.count++;
+        else months.set(mk, { month: s.startedOn.slice(0, 7), stage: s.stage, count: 1 });
         if (s.stage === 1) {
-          addTo(channel, f.channel, f.id);
-          addTo(area, f.serviceArea ?? 'Not recorded', f.id);
-          addTo(category, f.category ?? 'Not recorded', f.id);
-        } else {
-          add(escalation.escalated, f.id);
+          bump(channel, f.channel);
+          bump(area, f.serviceArea ?? 'Not recorded');
+          bump(category, f.category ?? 'Not recorded');
         }
       }
       if (inRange(s.acknowledgedOn, from, to)) {
-        add(tl[i].acknowledged, f.id);
-        if (s.acknowledgedOn <= s.acknowledgementDue) add(tl[i].acknowledgedOnTime, f.id);
+        t.acknowledged++;
+        if (s.acknowledgedOn <= s.acknowledgementDue) t.acknowledgedOnTime++;
       }
       if (inRange(s.respondedOn, from, to)) {
-        add(tl[i].responded, f.id);
-        if (s.respondedOn <= s.dueOriginal) add(tl[i].onTimeOriginal, f.id);
-        if (s.respondedOn <= s.dueCompliant) add(tl[i].onTimeCompliant, f.id);
-        addTo(outcomes[s.stage], s.outcome ?? 'not_recorded', f.id);
-        if (s.stage === 1) add(escalation.stage1Responses, f.id);
+        t.responded++;
+        if (s.respondedOn <= s.dueOriginal) t.onTimeOriginal++;
+        if (s.respondedOn <= s.dueCompliant) t.onTimeCompliant++;
+        bumpStaged(outcomes, s.stage, s.outcome ?? 'not_recorded');
       }
-      if (openAt(s, asOf) && s.dueInForce < asOf) add(tl[i].openPastDue, f.id);
+      if (openAt(s, asOf) && s.dueInForce < asOf) t.openPastDue++;
       const extInPeriod = s.extensions.filter((e) => inRange(e.residentToldOn, from, to));
       if (extInPeriod.length) {
-        add(ext[i].extended, f.id);
-        if (extInPeriod.every((e) => e.compliant)) add(ext[i].compliant, f.id);
-        if (extInPeriod.some((e) => e.beyondCap && e.goodReason)) add(ext[i].beyondCapWithGoodReason, f.id);
-        if (extInPeriod.some((e) => e.toldLate)) add(ext[i].toldLate, f.id);
+        t.extended++;
+        if (extInPeriod.every((e) => e.compliant)) t.extensionsCompliant++;
+        if (extInPeriod.some((e) => e.beyondCap && e.goodReason)) t.beyondCapWithGoodReason++;
+        if (extInPeriod.some((e) => e.toldLate)) t.toldLate++;
       }
       if (s.ended && inRange(s.ended.on, from, to)) {
-        if (s.ended.how === 'refused') addTo(s.stage === 1 ? refusals.acceptance : refusals.escalation, s.ended.ground ?? 'not_recorded', f.id);
-        else add(withdrawn, f.id);
+        if (s.ended.how === 'refused') bumpStaged(refusals, s.stage, s.ended.ground ?? 'not_recorded');
+        else t.withdrawn++;
       }
     }
   }
-  for (const t of tl) {
-    t.percentAcknowledgedOnTime = percent(t.acknowledgedOnTime.count, t.acknowledged.count);
-    t.percentOnTimeOriginal = percent(t.onTimeOriginal.count, t.responded.count);
-    t.percentOnTimeCompliant = percent(t.onTimeCompliant.count, t.responded.count);
+  const list = (m: Map<string, number>) => [...m].map(([key, count]) => ({ key, count }));
+  return { stages: [stages[1], stages[2]], months: [...months.values()], channel: list(channel), serviceArea: list(area), category: list(category), outcomes: [...outcomes.values()], refusals: [...refusals.values()] };
+}
+
+/** The dashboard's figures from a tally (however it was counted). */
+export function dashboardFromTally(tally: DashboardTally, opts: { from: LocalDate; to: LocalDate; asOf: LocalDate }): DashboardFigures {
+  const { from, to } = opts;
+  const asOf = periodAsOf(to, opts.asOf);
+  const n = (count: number): Counted => ({ count, ids: [] });
+  const st = (stage: 1 | 2) => tally.stages.find((x) => x.stage === stage) ?? emptyStageTally(stage);
+  const buckets = (list: readonly KeyCount[]): Bucket[] => list.filter((b) => b.count > 0).map((b) => ({ key: b.key, count: b.count, ids: [] })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  const months = new Map(monthsOf(from, to).map((m) => [m, { month: m, stage1: 0, stage2: 0 }]));
+  for (const m of tally.months) {
+    const e = months.get(m.month);
+    if (e) e[m.stage === 1 ? 'stage1' : 'stage2'] += m.count;
   }
-  // Escalation rate: escalations requested in the period over stage 1 responses sent in it.
-  escalation.percent = percent(escalation.escalated.count, escalation.stage1Responses.count);
+  const timeliness: StageTimeliness[] = ([1, 2] as const).map((stage) => {
+    const t = st(stage);
+    return {
+      stage,
+      acknowledged: n(t.acknowledged),
+      acknowledgedOnTime: n(t.acknowledgedOnTime),
+      responded: n(t.responded),
+      onTimeOriginal: n(t.onTimeOriginal),
+      onTimeCompliant: n(t.onTimeCompliant),
+      percentAcknowledgedOnTime: percent(t.acknowledgedOnTime, t.acknowledged),
+      percentOnTimeOriginal: percent(t.onTimeOriginal, t.responded),
+      percentOnTimeCompliant: percent(t.onTimeCompliant, t.responded),
+      openPastDue: n(t.openPastDue),
+    };
+  });
+  const s1 = st(1);
+  const s2 = st(2);
   return {
     measuresVersion: MEASURES_VERSION,
     period: { from, to, asOf },
-    received: { stage1, stage2 },
-    byChannel: sorted(channel),
-    byServiceArea: sorted(area),
-    byCategory: sorted(category),
+    received: { stage1: n(s1.received), stage2: n(s2.received) },
+    byChannel: buckets(tally.channel),
+    byServiceArea: buckets(tally.serviceArea),
+    byCategory: buckets(tally.category),
     byMonth: [...months.values()],
-    outcomes: ([1, 2] as const).map((stage) => ({ stage, buckets: sorted(outcomes[stage]) })),
-    timeliness: tl,
-    extensions: ext,
-    escalation,
+    outcomes: ([1, 2] as const).map((stage) => ({ stage, buckets: buckets(tally.outcomes.filter((o) => o.stage === stage)) })),
+    timeliness,
+    extensions: ([1, 2] as const).map((stage) => {
+      const t = st(stage);
+      return { stage, extended: n(t.extended), compliant: n(t.extensionsCompliant), beyondCapWithGoodReason: n(t.beyondCapWithGoodReason), toldLate: n(t.toldLate) };
+    }),
+    // Escalation rate: escalations requested in the period over stage 1 responses sent in it.
+    escalation: { stage1Responses: n(s1.responded), escalated: n(s2.received), percent: percent(s2.received, s1.responded) },
     refusals: [
-      { kind: 'acceptance', buckets: sorted(refusals.acceptance) },
-      { kind: 'escalation', buckets: sorted(refusals.escalation) },
+      { kind: 'acceptance', buckets: buckets(tally.refusals.filter((r) => r.stage === 1)) },
+      { kind: 'escalation', buckets: buckets(tally.refusals.filter((r) => r.stage === 2)) },
     ],
-    withdrawn,
+    withdrawn: n(s1.withdrawn + s2.withdrawn),
   };
+}
+
+export function dashboard(facts: readonly ComplaintFacts[], opts: { from: LocalDate; to: LocalDate; asOf: LocalDate }): DashboardFigures {
+  return dashboardFromTally(tallyDashboard(facts, opts), opts);
 }
 
 /** The day after a date: for "received before the end of `to`" comparisons on instants. */

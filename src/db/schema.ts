@@ -164,6 +164,8 @@ export interface ComplaintsTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   version: Generated<number>;
+  /** The version the stored measures' facts were folded at (0012). */
+  facts_version: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ComplaintLinksTable {
@@ -493,6 +495,8 @@ export interface RemindersSentTable {
 // ---- end remedies branch tables ----
 
 export interface Database {
+  complaint_stage_facts: ComplaintStageFactsTable;
+  complaint_extension_facts: ComplaintExtensionFactsTable;
   sessions: SessionsTable;
   settings: SettingsTable;
   users: UsersTable;
@@ -819,4 +823,43 @@ export interface ExceptionalNoticesTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   version: Generated<number>;
+}
+
+/** The measures' facts of one complaint stage (0012; see src/services/stage-facts.ts). */
+export interface ComplaintStageFactsTable {
+  complaint_id: string;
+  stage: number;
+  received_on: DateCol;
+  tenure: string | null;
+  channel: string;
+  service_area: string | null;
+  category: string | null;
+  started_on: DateCol;
+  acknowledgement_due: DateCol;
+  acknowledged_on: DateCol | null;
+  due_original: DateCol;
+  due_compliant: DateCol;
+  due_in_force: DateCol;
+  responded_on: DateCol | null;
+  outcome: string | null;
+  ended_how: string | null;
+  ended_on: DateCol | null;
+  ended_ground: string | null;
+  first_on: DateCol;
+  last_on: DateCol | null;
+}
+
+/** One extension of a complaint stage, as the measures count it (0012). */
+export interface ComplaintExtensionFactsTable {
+  complaint_id: string;
+  stage: number;
+  seq: number;
+  received_on: DateCol;
+  previous_due: DateCol;
+  new_due: DateCol;
+  resident_told_on: DateCol;
+  beyond_cap: boolean;
+  good_reason: boolean;
+  told_late: boolean;
+  compliant: boolean;
 }

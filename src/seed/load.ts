@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { SettingsService } from '../services/settings.js';
+import { FACTS_CALENDAR_KEY, factsCalendarKey } from '../services/stage-facts.js';
 import { migrate, openPostgres } from '../db/database.js';
 import { londonDateOf } from '../core/dates.js';
 import type { ShardSpec } from './model.js';
@@ -35,7 +37,7 @@ export interface SeedOptions {
 /** A hook for record types seeded by other parts of the product; run once the complaints are in. */
 export type SeedExtension = (ctx: { pool: pg.Pool; opts: SeedOptions; log: (m: string) => void }) => Promise<void>;
 
-const LOADED = ['residents', 'resident_needs', 'service_requests', 'complaints', 'history', 'remedies', 'actions', 'letters'];
+const LOADED = ['residents', 'resident_needs', 'service_requests', 'complaints', 'history', 'remedies', 'actions', 'letters', 'complaint_stage_facts', 'complaint_extension_facts'];
 
 export interface SeedResult {
   rows: Record<string, number>;
@@ -87,6 +89,13 @@ export async function seed(opts: SeedOptions): Promise<SeedResult> {
     await migrate(handle.db);
     const existing = await handle.db.selectFrom('complaints').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     if (Number(existing.n) > 0) throw new Error(`The database already has ${existing.n} complaints: seed into an empty database.`);
+    // The stored measures' facts are folded with the default calendar (the workers use it).
+    const { calendar } = await new SettingsService(handle.db).load();
+    await handle.db
+      .insertInto('settings')
+      .values({ key: FACTS_CALENDAR_KEY, value: JSON.stringify(factsCalendarKey(calendar)) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(factsCalendarKey(calendar)) }))
+      .execute();
     mark('migrate', t);
 
     // Staff: about one handler for every 8,000 homes (a caseload of 30–40 open complaints).

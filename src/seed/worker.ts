@@ -13,6 +13,7 @@ import { CopyStream } from './csv.js';
 import { homeFacts, residentId, type ShardSpec } from './model.js';
 import { simulateComplaint, projectionColumns, type SeedStaff } from './simulate.js';
 import type { RemedyRecord } from '../core/remedies.js';
+import { EXTENSION_FACT_COLUMNS, STAGE_FACT_COLUMNS, stageFactRows } from '../services/stage-facts.js';
 
 const spec = JSON.parse(process.argv[2]) as ShardSpec;
 const cal = new WorkingDayCalendar(DEFAULT_SETTINGS.calendar);
@@ -27,7 +28,9 @@ const streams = {
   residents: new CopyStream(url, 'residents', ['id', 'reference', 'title', 'given_name', 'family_name', 'email', 'phone', 'address_line1', 'address_line2', 'town', 'postcode', 'postcode_key', 'property_reference', 'tenure', 'preferred_contact', 'communication_needs', 'language', 'created_at', 'updated_at']),
   needs: new CopyStream(url, 'resident_needs', ['resident_id', 'kind', 'description', 'disclosed_on', 'review_on', 'created_at']),
   serviceRequests: new CopyStream(url, 'service_requests', ['id', 'reference', 'resident_id', 'received_at', 'channel', 'service_area', 'category', 'description', 'status', 'closed_on', 'created_by', 'created_at', 'updated_at']),
-  complaints: new CopyStream(url, 'complaints', ['id', 'reference', 'resident_id', 'anonymous', 'channel', 'received_at', 'received_on', 'issue_arose', 'description', 'outcome_sought', 'service_area', 'category', 'service_request_id', 'subject_staff_ids', 'logged_by', 'rule_version', 'status', 'stage', 'stage1_handler_id', 'stage2_handler_id', 'outcome', 'next_due_on', 'next_due_kind', 'vulnerable', 'extended', 'closed_on', 'created_at', 'updated_at', 'version']),
+  complaints: new CopyStream(url, 'complaints', ['id', 'reference', 'resident_id', 'anonymous', 'channel', 'received_at', 'received_on', 'issue_arose', 'description', 'outcome_sought', 'service_area', 'category', 'service_request_id', 'subject_staff_ids', 'logged_by', 'rule_version', 'status', 'stage', 'stage1_handler_id', 'stage2_handler_id', 'outcome', 'next_due_on', 'next_due_kind', 'vulnerable', 'extended', 'closed_on', 'created_at', 'updated_at', 'version', 'facts_version']),
+  stageFacts: new CopyStream(url, 'complaint_stage_facts', [...STAGE_FACT_COLUMNS]),
+  extensionFacts: new CopyStream(url, 'complaint_extension_facts', [...EXTENSION_FACT_COLUMNS]),
   history: new CopyStream(url, 'history', ['complaint_id', 'resident_id', 'entity', 'entity_id', 'action', 'event', 'before', 'after', 'actor_id', 'actor_label', 'at']),
   remedies: new CopyStream(url, 'remedies', ['id', 'complaint_id', 'stage', 'type', 'description', 'owner_user_id', 'status', 'source', 'recorded_on', 'amount_pence', 'due_on', 'approval_required', 'approval_limit_pence', 'offered_on', 'open_until', 'accepted_on', 'paid_on', 'payment_method', 'payment_reference', 'not_offset_confirmed', 'completed_on', 'completion_note', 'created_by', 'created_at', 'updated_at', 'version']),
   actions: new CopyStream(url, 'actions', ['complaint_id', 'stage', 'description', 'owner_team', 'due_on', 'status', 'source', 'recorded_on', 'completed_on', 'completion_note', 'created_by', 'created_at', 'updated_at', 'version']),
@@ -119,8 +122,12 @@ async function main() {
     await streams.complaints.row([
       id, reference, rid, false, channel, receivedAt, state.receivedOn, issueArose, description, 'The problem put right and an apology.', area, category, srId, '[]', logger.id,
       p.rule_version, p.status, p.stage, p.stage1_handler_id, p.stage2_handler_id, p.outcome, p.next_due_on, p.next_due_kind, vulnerable, p.extended, p.closed_on,
-      sim.steps[0].at, last, sim.version,
+      sim.steps[0].at, last, sim.version, sim.version,
     ]);
+    // The measures' facts, as the engine stores them beside every command (stage-facts.ts).
+    const facts = stageFactRows(id, state, { received_on: state.receivedOn, tenure: f.tenure, channel, service_area: area, category });
+    for (const r of facts.stages) await streams.stageFacts.row(STAGE_FACT_COLUMNS.map((k) => r[k]));
+    for (const r of facts.extensions) await streams.extensionFacts.row(EXTENSION_FACT_COLUMNS.map((k) => r[k]));
 
     // History in the order the services write it: each lifecycle event, then what it caused.
     const remedyIds = sim.remedies.map(() => crypto.randomUUID());

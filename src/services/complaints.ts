@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { ComplaintRow, HistoryRow } from '../db/schema.js';
 import type { WorkingDayCalendar } from '../core/calendar.js';
+import { writeStageFacts } from './stage-facts.js';
 import { addDays, dayOfWeek, isValidLocalDate, londonDateOf, type LocalDate } from '../core/dates.js';
 import {
   currentStage,
@@ -317,9 +318,11 @@ export class ComplaintService {
         created_at: this.clock(),
         updated_at: this.clock(),
         ...projection(state),
+        facts_version: 1,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    await writeStageFacts(trx, row.id, state, { ...row, tenure: await this.tenureOf(trx, residentId) });
     await this.record(trx, actor, {
       complaintId: row.id,
       residentId,
@@ -333,6 +336,13 @@ export class ComplaintService {
   }
 
   // ------------------------------------------------------------------ read
+
+  /** The resident's tenure, copied onto the measures' facts (null for an anonymous complaint). */
+  private async tenureOf(trx: Db, residentId: string | null): Promise<string | null> {
+    if (!residentId) return null;
+    const r = await trx.selectFrom('residents').select('tenure').where('id', '=', residentId).executeTakeFirst();
+    return r?.tenure ?? null;
+  }
 
   async getRow(id: string, trx: Db = this.db, forUpdate = false): Promise<ComplaintRow> {
     let q = trx.selectFrom('complaints').selectAll().where('id', '=', id);
@@ -669,12 +679,13 @@ export class ComplaintService {
     }
     const updated = await trx
       .updateTable('complaints')
-      .set({ ...projection(after), ...(after.triage?.vulnerable ? { vulnerable: true } : {}), version: row.version + 1, updated_at: this.clock() })
+      .set({ ...projection(after), ...(after.triage?.vulnerable ? { vulnerable: true } : {}), version: row.version + 1, facts_version: row.version + 1, updated_at: this.clock() })
       .where('id', '=', row.id)
       .where('version', '=', row.version)
       .returningAll()
       .executeTakeFirst();
     if (!updated) throw new VersionConflict('The complaint', row.version + 1);
+    await writeStageFacts(trx, row.id, after, { ...updated, tenure: await this.tenureOf(trx, updated.resident_id) });
     return this.view(updated, after, calendar, trx);
   }
 

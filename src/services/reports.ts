@@ -1,18 +1,16 @@
 /**
- * Reports: gathers the facts the measures need and hands them to the pure arithmetic in
- * `src/core/measures.ts`.
+ * Reports: counts the measures over the stored facts and hands the counts to the pure arithmetic
+ * in `src/core/measures.ts`.
  *
- * Facts come from the engine: each complaint's events are folded by `project` (lifecycle.ts), the
- * same projection the case page shows (the complaint row stores only the next deadline, so the
- * stage dates the measures need are folded here). The dated facts are kept in memory against the
- * complaint's version and the calendar they were folded with. Every lifecycle change raises the
- * complaint's version (ComplaintService.applyEvents) and any change to the calendar drops the
- * lot, so a stale entry is never used. Tenure, channel, service area and category are read fresh
- * from the complaint and resident rows each time.
+ * Facts come from the engine: each complaint's events are folded by `project` (lifecycle.ts) into
+ * per-stage facts (`complaintFacts`), which the engine stores in the same transaction as the
+ * events (stage-facts.ts). A report first brings any stale stored facts up to date (after a
+ * calendar change, say), then counts them in PostgreSQL (measure-queries.ts): a year's figures are
+ * one grouped query, with nothing held in memory between requests.
  *
  * API for other reports (self-assessment, annual report):
  * - `facts(asOf)`: ComplaintFacts of every complaint received on or before `asOf`.
- * - `tsmFor(actor, year)`: CH01, CH02 and TP09 with the settings used.
+ * - `tsmFor(actor, year, withIds?)`: CH01, CH02 and TP09 with the settings used.
  * - `drill(actor, year, figure)`: the complaints behind one figure.
  * - `dashboardFor(actor, from, to)`: the dashboard's figures for a period, with remedies.
  */
@@ -20,12 +18,11 @@ import { sql } from 'kysely';
 import { z, ZodError } from 'zod';
 import type { Db } from '../db/database.js';
 import { isValidLocalDate, londonDateOf, type LocalDate } from '../core/dates.js';
-import { project, type LifecycleEvent, type LifecycleEventData } from '../core/lifecycle.js';
 import {
-  FACTS_VERSION,
   SATISFACTION_ANSWERS,
-  complaintFacts,
-  dashboard,
+  dashboardFromTally,
+  tsmAsOf,
+  tsmFromTallies,
   previousPeriod,
   reportingYear,
   reportingYearOf,
@@ -35,10 +32,8 @@ import {
   OUTCOME_REPORT_LABELS,
   TENURE_LABELS,
   tp09,
-  tsm,
-  type Ch02Basis,
+  type TsmTallyFigure,
   type ComplaintFacts,
-  type Counted,
   type HomeCounts,
   type SatisfactionAnswer,
   type SurveyResponse,
@@ -52,6 +47,8 @@ import { recordHistory } from './history.js';
 import { puttingThingsRightFigures, type FigureSources } from './remedy-figures.js';
 import type { SettingsService } from './settings.js';
 import type { ReportBlock, ReportDocument } from './report-documents.js';
+import { dashboardTally, storedFacts, tsmFigureFacts, tsmTallies } from './measure-queries.js';
+import { refreshStageFacts } from './stage-facts.js';
 
 export const reportSettingsSchema = z
   .object({
@@ -98,12 +95,6 @@ export const FIGURE_LINE_LABELS: Record<Figure['line'], string> = {
 type Clock = () => Date;
 
 export class ReportService {
-  /**
-   * Facts already folded, by complaint id, with the complaint version they were folded at; all
-   * dropped when the calendar changes. Held in memory (reads never write to the database).
-   */
-  private cache: { calendarKey: string; byId: Map<string, { version: number; facts: StoredFacts }> } = { calendarKey: '', byId: new Map() };
-
   constructor(
     private readonly db: Db,
     private readonly settings: SettingsService,
@@ -170,94 +161,54 @@ export class ReportService {
 
   // ------------------------------------------------------------------ facts
 
-  /**
-   * The facts of every complaint received on or before `receivedBy` (a London date). Cached facts
-   * are used when their complaint version and calendar match; the rest are folded from events now.
-   */
+  /** Bring the stored facts up to date (see stage-facts.ts); cheap when they already are. */
+  private async currentFacts(): Promise<void> {
+    await refreshStageFacts(this.db, await this.settings.calendar());
+  }
+
+  /** The facts of every complaint received on or before `receivedBy` (a London date), from the stored facts. */
   async facts(receivedBy: LocalDate): Promise<ComplaintFacts[]> {
-    const { settings, calendar } = await this.settings.load();
+    await this.currentFacts();
     const rs = await this.reportSettings();
-    const calendarKey = `${FACTS_VERSION}:${JSON.stringify(settings.calendar)}`;
-    if (this.cache.calendarKey !== calendarKey) this.cache = { calendarKey, byId: new Map() };
-    const cache = this.cache.byId;
-    const rows = await this.db
-      .selectFrom('complaints')
-      .leftJoin('residents', 'residents.id', 'complaints.resident_id')
-      .select(['complaints.id', 'complaints.reference', 'complaints.version', 'complaints.channel', 'complaints.service_area', 'complaints.category', 'residents.tenure'])
-      .where('complaints.received_at', '<', sql<Date>`(${receivedBy}::date + 2)::timestamptz`)
-      .execute();
-    const stale = rows.filter((r) => cache.get(r.id)?.version !== r.version);
-    for (let i = 0; i < stale.length; i += 500) {
-      const chunk = stale.slice(i, i + 500);
-      const events = await this.db
-        .selectFrom('history')
-        .select(['complaint_id', 'event', 'actor_id', 'at'])
-        .where('complaint_id', 'in', chunk.map((r) => r.id))
-        .where('entity', '=', 'complaint')
-        .where('event', 'is not', null)
-        .orderBy('complaint_id')
-        .orderBy('id')
-        .execute();
-      const byId = new Map<string, LifecycleEvent[]>();
-      for (const e of events) {
-        const list = byId.get(e.complaint_id!) ?? [];
-        list.push({ ...(e.event as LifecycleEventData), actorId: e.actor_id, at: new Date(e.at).toISOString() });
-        byId.set(e.complaint_id!, list);
-      }
-      for (const r of chunk) {
-        const evs = byId.get(r.id);
-        if (!evs?.length) continue;
-        const f = complaintFacts(project(evs, calendar), { id: r.id, reference: '', tenure: 'LCRA', channel: '', serviceArea: null, category: null });
-        cache.set(r.id, { version: r.version, facts: { v: f.v, status: f.status, receivedOn: f.receivedOn, closedOn: f.closedOn, stages: f.stages } });
-      }
-    }
-    const out: ComplaintFacts[] = [];
-    for (const r of rows) {
-      const stored = cache.get(r.id)?.facts;
-      if (!stored || stored.receivedOn > receivedBy) continue;
-      out.push({
-        ...stored,
-        id: r.id,
-        reference: r.reference,
-        tenure: ((r.tenure as Tenure | null) ?? rs.unknownTenure) as Tenure,
-        channel: r.channel,
-        serviceArea: r.service_area,
-        category: r.category,
-      });
-    }
-    return out;
+    return storedFacts(this.db, { receivedBy }, rs.unknownTenure);
   }
 
   // ------------------------------------------------------------------ the measures
 
-  /** CH01, CH02 and TP09 for the reporting year starting 1 April `year`. */
-  async tsmFor(actor: Actor, year: number) {
+  /**
+   * CH01, CH02 and TP09 for the reporting year starting 1 April `year`, counted in SQL over the
+   * stored facts; with the complaint ids behind every figure only when `withIds`.
+   */
+  async tsmFor(actor: Actor, year: number, withIds = false) {
     requirePermission(actor, 'reports:read');
     checkYear(year);
     const y = reportingYear(year);
     const today = this.today();
-    const [rs, homes, facts, responses] = await Promise.all([this.reportSettings(), this.homeCountsFor(year), this.facts(y.to < today ? y.to : today), this.surveyResponses(y.from, y.to)]);
-    const result = tsm(facts, { year, homes, asOf: today, basis: rs.ch02Basis });
-    return { ...result, tp09: tp09(responses, year), settings: rs, byId: new Map(facts.map((f) => [f.id, f])) };
+    await this.currentFacts();
+    const [rs, homes, responses] = await Promise.all([this.reportSettings(), this.homeCountsFor(year), this.surveyResponses(y.from, y.to)]);
+    const tallies = await tsmTallies(this.db, y, today, rs.unknownTenure, withIds);
+    const result = tsmFromTallies(tallies, { year, homes, asOf: today, basis: rs.ch02Basis });
+    return { ...result, tp09: tp09(responses, year), settings: rs };
   }
 
   /** The complaints behind one figure, with the dates that put them there. */
   async drill(actor: Actor, year: number, figure: Figure) {
-    const r = await this.tsmFor(actor, year);
-    const counted = pick(r, figure);
-    const items = counted.ids.map((id) => {
-      const f = r.byId.get(id)!;
-      const s = f.stages.find((x) => x.stage === figure.stage)!;
-      return drillRow(f, s);
-    });
+    requirePermission(actor, 'reports:read');
+    checkYear(year);
+    const line = figureLine(figure);
+    const y = reportingYear(year);
+    const today = this.today();
+    await this.currentFacts();
+    const rs = await this.reportSettings();
+    const facts = await tsmFigureFacts(this.db, y, today, rs.unknownTenure, figure.stage, figure.tenure, line);
+    const items = facts.map((f) => drillRow(f, f.stages.find((x) => x.stage === figure.stage)!));
     items.sort((a, b) => a.startedOn.localeCompare(b.startedOn) || a.reference.localeCompare(b.reference));
-    return { measuresVersion: r.measuresVersion, year: r.year, asOf: r.asOf, figure, label: FIGURE_LINE_LABELS[figure.line], count: counted.count, items };
+    return { measuresVersion: MEASURES_VERSION, year: y, asOf: tsmAsOf(y, today), figure, label: FIGURE_LINE_LABELS[figure.line], count: items.length, items };
   }
 
-  /** The TSM result without internal maps, for JSON. */
+  /** The TSM result for JSON: each figure's complaint ids only when asked for. */
   async tsmJson(actor: Actor, year: number, withIds: boolean) {
-    const { byId, ...r } = await this.tsmFor(actor, year);
-    void byId;
+    const r = await this.tsmFor(actor, year, withIds);
     if (withIds) return r;
     return JSON.parse(JSON.stringify(r, (k, v) => (k === 'ids' ? undefined : v)));
   }
@@ -323,8 +274,8 @@ export class ReportService {
     requirePermission(actor, 'reports:read');
     checkPeriod(from, to);
     const today = this.today();
-    const facts = await this.facts(to < today ? to : today);
-    const figures = dashboard(facts, { from, to, asOf: today });
+    await this.currentFacts();
+    const figures = dashboardFromTally(await dashboardTally(this.db, from, to, today), { from, to, asOf: today });
     const { settings } = await this.settings.load();
     const groundLabels = Object.fromEntries(settings.exclusionGrounds.map((g) => [g.key, g.label]));
     const ptr = this.sources ? await puttingThingsRightFigures(this.sources, from, to) : null;
@@ -351,7 +302,7 @@ export class ReportService {
     const d = await this.dashboardFor(actor, from, to);
     const prev = previousPeriod(from, to);
     const today = this.today();
-    const prevFigures = dashboard(await this.facts(prev.to < today ? prev.to : today), { ...prev, asOf: today });
+    const prevFigures = dashboardFromTally(await dashboardTally(this.db, prev.from, prev.to, today), { ...prev, asOf: today });
     const ty = reportingYearOf(to < today ? to : today);
     const t = await this.tsmFor(actor, ty);
     const { settings } = await this.settings.load();
@@ -576,9 +527,6 @@ function refusalRows(d: { refusals: { kind: string; buckets: { key: string; coun
   ]);
 }
 
-/** Cached facts: everything of ComplaintFacts that is folded from the events. */
-type StoredFacts = Pick<ComplaintFacts, 'v' | 'status' | 'receivedOn' | 'closedOn' | 'stages'>;
-
 export function checkYear(year: number) {
   if (!Number.isInteger(year) || year < 2000 || year > 2200) throw new InvalidInput('The year must be the calendar year the reporting year starts in, e.g. 2025 for 2025/26.', 'year');
 }
@@ -590,14 +538,12 @@ export function checkPeriod(from: LocalDate, to: LocalDate) {
   if (Number(to.slice(0, 4)) - Number(from.slice(0, 4)) > 10) throw new InvalidInput('The period can be at most ten years long.', 'to');
 }
 
-function pick(r: ReturnType<typeof tsm>, f: Figure): Counted {
-  const st = r.stages.find((s) => s.stage === f.stage)!;
+/** The tally figure a drill-down asks for, refused when it does not belong to the measure named. */
+function figureLine(f: Figure): TsmTallyFigure {
   if (CH01_LINES.includes(f.line)) {
     if (f.measure !== 'ch01') throw new InvalidInput(`CH02 has no "${f.line}" figure.`, 'line');
-    return st.ch01.find((l) => l.tenure === f.tenure)![f.line as 'received' | 'refused' | 'withdrawn'];
-  }
-  if (f.measure !== 'ch02') throw new InvalidInput(`CH01 has no "${f.line}" figure.`, 'line');
-  return st.ch02.find((l) => l.tenure === f.tenure)![f.line as Exclude<Figure['line'], 'received' | 'refused' | 'withdrawn'>];
+  } else if (f.measure !== 'ch02') throw new InvalidInput(`CH01 has no "${f.line}" figure.`, 'line');
+  return f.line;
 }
 
 export interface DrillRow {

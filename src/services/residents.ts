@@ -7,6 +7,7 @@ import type { Actor } from './actor.js';
 import { requirePermission } from './actor.js';
 import { InvalidInput, NotFound, VersionConflict } from './errors.js';
 import { recordHistory, type HistoryEntry } from './history.js';
+import { updateFactsTenure } from './stage-facts.js';
 
 export interface ResidentInput {
   reference?: string | null;
@@ -226,6 +227,7 @@ export class ResidentService {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
+      if (after.tenure !== before.tenure) await updateFactsTenure(trx, id, after.tenure);
       await this.record(trx, actor, { residentId: id, entity: 'resident', entityId: id, action: 'resident_updated', before: residentView(before), after: residentView(after) });
       return residentView(after);
     });

@@ -43,6 +43,10 @@ import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { forEachBackend } from '../helpers/db.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { sql } from 'kysely';
+import { project } from '../../src/core/lifecycle.js';
+import { complaintFacts } from '../../src/core/measures.js';
+import { storedFacts } from '../../src/services/measure-queries.js';
 
 const DEFINITION = {
   understanding: 'The repair was not done.',
@@ -345,6 +349,66 @@ forEachBackend('the regulator’s measures on a hand-built year', (backend) => {
       assert.equal(l('LCHO').percent, 0);
       assert.equal(l('total').asked.count, 5);
       assert.equal(l('total').percent, 40);
+    });
+  });
+
+  describe('the stored facts stay in step with the record', () => {
+    const db = () => (t.app as any).services.reports['db'] as import('../../src/db/database.js').Db;
+    const ch01 = async (tenure: string) => {
+      const res = await t.call('GET', '/api/v1/reports/tsm?year=2025&ids=true', { as: t.users.governance });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.stages[0].ch01.find((l: any) => l.tenure === tenure).received.ids.map((id: string) => Object.keys(ids).find((k) => ids[k] === id)).sort();
+    };
+
+    test('what the engine stored is what folding each complaint’s history gives', async () => {
+      const settings = await t.app.services.settings.load();
+      for (const key of Object.keys(ids)) {
+        const events = await t.app.services.complaints.events(db(), ids[key]);
+        const folded = complaintFacts(project(events, settings.calendar), { id: ids[key], reference: refs[key], tenure: 'LCRA', channel: 'phone', serviceArea: 'Repairs', category: 'Delay' });
+        const [stored] = await storedFacts(db(), [ids[key]], 'LCRA');
+        assert.deepEqual(stored.stages, folded.stages, key);
+        const row = await db().selectFrom('complaints').select(['version', 'facts_version']).where('id', '=', ids[key]).executeTakeFirstOrThrow();
+        assert.equal(row.facts_version, row.version, `${key}: facts current`);
+      }
+    });
+
+    test('facts lost or out of date are folded again before a report, with the same figures', async () => {
+      const before = await t.call('GET', '/api/v1/reports/tsm?year=2025', { as: t.users.governance });
+      await db().deleteFrom('complaint_stage_facts').execute();
+      await db().updateTable('complaints').set({ facts_version: null }).execute();
+      const again = await t.call('GET', '/api/v1/reports/tsm?year=2025', { as: t.users.governance });
+      assert.deepEqual(again.body, before.body);
+      assert.equal((await db().selectFrom('complaints').select('id').where(sql<boolean>`facts_version is distinct from version`).execute()).length, 0);
+    });
+
+    test('a resident’s new tenure moves their complaint between the lines', async () => {
+      assert.ok((await ch01('LCRA')).includes('A'));
+      const c = await t.call('GET', `/api/v1/complaints/${ids.A}`, { as: t.users.manager });
+      const r = await t.call('GET', `/api/v1/residents/${c.body.residentId}`, { as: t.users.manager });
+      const changed = await t.call('PATCH', `/api/v1/residents/${c.body.residentId}`, { as: t.users.manager, body: { version: r.body.version, tenure: 'LCHO' } });
+      assert.equal(changed.status, 200, JSON.stringify(changed.body));
+      assert.ok(!(await ch01('LCRA')).includes('A'));
+      assert.ok((await ch01('LCHO')).includes('A'));
+      const back = await t.call('PATCH', `/api/v1/residents/${c.body.residentId}`, { as: t.users.manager, body: { version: changed.body.version, tenure: 'LCRA' } });
+      assert.equal(back.status, 200, JSON.stringify(back.body));
+      assert.ok((await ch01('LCRA')).includes('A'));
+    });
+
+    test('a closure day added to the calendar moves the dates the measures use, and removing it moves them back', async () => {
+      // G was never acknowledged, so its acknowledgement date is worked out with the calendar in force
+      // (dates already told to a resident, like A's, stay as told).
+      const due = async () => (await db().selectFrom('complaint_stage_facts').select('acknowledgement_due').where('complaint_id', '=', ids.G).where('stage', '=', 1).executeTakeFirstOrThrow()).acknowledgement_due;
+      assert.equal(await due(), '2025-10-13');
+      const set = async (closureDays: string[]) => {
+        const res = await t.call('PATCH', '/api/v1/settings', { as: t.users.admin, body: { calendar: { division: 'england-and-wales', closureDays, cutoffTime: null } } });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        (t.app as any).services.settings.invalidate();
+        assert.equal((await t.call('GET', '/api/v1/reports/tsm?year=2025', { as: t.users.governance })).status, 200);
+      };
+      await set(['2025-10-07']);
+      assert.equal(await due(), '2025-10-14', 'one working day later');
+      await set([]);
+      assert.equal(await due(), '2025-10-13');
     });
   });
 

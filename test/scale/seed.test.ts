@@ -14,6 +14,7 @@ import { project, type LifecycleEvent, type LifecycleEventData } from '../../src
 import { WorkingDayCalendar } from '../../src/core/calendar.js';
 import { DEFAULT_SETTINGS } from '../../src/services/settings.js';
 import { buildServices } from '../../src/services/index.js';
+import { refreshStageFacts, stageFactRows } from '../../src/services/stage-facts.js';
 
 const URL_ = process.env.PUTRIGHT_TEST_DATABASE_URL;
 const skip = URL_ ? false : 'PUTRIGHT_TEST_DATABASE_URL is not set: the seed loads PostgreSQL only';
@@ -55,15 +56,27 @@ test('every seeded row is the projection of its own history, as the services sto
     list.push({ ...(r.event as LifecycleEventData), actorId: r.actor_id, at: new Date(r.at).toISOString() });
     byCase.set(r.complaint_id!, list);
   }
+  const stageFacts = await h.db.selectFrom('complaint_stage_facts').selectAll().orderBy('complaint_id').orderBy('stage').execute();
+  const extensionFacts = await h.db.selectFrom('complaint_extension_facts').selectAll().orderBy('complaint_id').orderBy('stage').orderBy('seq').execute();
+  const tenures = new Map((await h.db.selectFrom('residents').select(['id', 'tenure']).execute()).map((r) => [r.id, r.tenure]));
   const statuses = new Set<string>();
+  let extended = 0;
   for (const c of complaints) {
     const events = byCase.get(c.id);
     assert.ok(events && events[0].type === 'received', `${c.reference} starts with its receipt`);
-    const p = projectionColumns(project(events, cal));
+    const state = project(events, cal);
+    const p = projectionColumns(state);
     for (const [k, v] of Object.entries(p)) assert.deepEqual((c as any)[k], v, `${c.reference}: ${k}`);
+    // The measures' facts are the ones the engine would store, current with the row's version.
+    const want = stageFactRows(c.id, state, { received_on: c.received_on, tenure: c.resident_id ? tenures.get(c.resident_id)! : null, channel: c.channel, service_area: c.service_area, category: c.category });
+    assert.deepEqual(stageFacts.filter((r) => r.complaint_id === c.id).map((r) => ({ ...r, stage: Number(r.stage) })), want.stages, `${c.reference}: stage facts`);
+    assert.deepEqual(extensionFacts.filter((r) => r.complaint_id === c.id).map((r) => ({ ...r, stage: Number(r.stage), seq: Number(r.seq) })), want.extensions, `${c.reference}: extension facts`);
+    extended += want.extensions.length;
+    assert.equal(c.facts_version, c.version, `${c.reference}: facts current`);
     assert.ok(c.version >= 1 && c.version <= events.length, `${c.reference}: one version per command`);
     statuses.add(`${c.stage}:${c.status}`);
   }
+  assert.ok(extended > 0, 'some extensions were seeded');
   assert.ok(statuses.size >= 5, `a spread of stages and statuses: ${[...statuses].join(', ')}`);
   const sequences = await h.db.selectNoFrom((eb) => [eb.fn<string>('nextval', [eb.val('complaint_ref_seq')]).as('n')]).executeTakeFirstOrThrow();
   assert.equal(Number(sequences.n), complaints.length + 1, 'new complaints continue the references');
@@ -80,6 +93,8 @@ test('the services read seeded cases: state, view, timeline and a handler’s wo
     assert.equal(file.complaint.id, c.id);
     assert.ok(file.history.length >= 5);
   }
+  // The seeded facts are current for the calendar in settings: a report folds nothing again.
+  assert.equal(await refreshStageFacts(h.db, await services.settings.calendar()), 0);
   const list = await services.complaints.list(actor, { open: true, sort: 'due', limit: 50 });
   assert.ok(list.items.length > 0);
   const dues = list.items.map((i) => i.nextDue!.date);

@@ -1,0 +1,200 @@
+/**
+ * The measures' facts, stored: one row per complaint stage (`complaint_stage_facts`) and one per
+ * extension (`complaint_extension_facts`), exactly as `complaintFacts` (src/core/measures.ts)
+ * folds them from the complaint's events with the working-day calendar. The reports count these
+ * rows in SQL (measure-queries.ts), so a year's figures never fold a complaint's history.
+ *
+ * - The engine writes them in the transaction that changes the complaint (`writeStageFacts`,
+ *   called by ComplaintService) and stamps `complaints.facts_version` with the new version.
+ * - `refreshStageFacts` runs before a report: it folds again every complaint whose facts_version
+ *   is not its version (a database from before migration 0012, or a change made without the
+ *   engine), found through a partial index, and all of them when the calendar the facts were
+ *   folded with has changed (a closure day added, say), which is recorded in the settings table.
+ * - The resident's tenure and the complaint's channel, service area and category are copied onto
+ *   the rows; ResidentService updates the tenure when it changes.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { WorkingDayCalendar } from '../core/calendar.js';
+import type { LocalDate } from '../core/dates.js';
+import { project, type ComplaintState, type LifecycleEvent, type LifecycleEventData } from '../core/lifecycle.js';
+import { FACTS_VERSION, complaintFacts, type StageFacts } from '../core/measures.js';
+
+/** The settings row that records which calendar the stored facts were folded with. */
+export const FACTS_CALENDAR_KEY = 'facts_calendar';
+
+/** Identifies the facts' logic and the calendar together: stored facts of another key are folded again. */
+export function factsCalendarKey(calendar: WorkingDayCalendar): string {
+  return `${FACTS_VERSION}:${JSON.stringify(calendar.settings)}`;
+}
+
+export interface FactsMetaRow {
+  received_on: LocalDate;
+  /** The resident's tenure; null for an anonymous complaint (the report settings choose one). */
+  tenure: string | null;
+  channel: string;
+  service_area: string | null;
+  category: string | null;
+}
+
+/** The latest date a stage's facts carry, or null while the stage is open (not answered or ended). */
+export function lastOn(s: StageFacts): LocalDate | null {
+  if (!s.respondedOn && !s.ended) return null;
+  return maxDate(s);
+}
+function maxDate(s: StageFacts): LocalDate {
+  let d = s.startedOn;
+  for (const x of [s.acknowledgedOn, s.respondedOn, s.ended?.on, ...s.extensions.map((e) => e.residentToldOn)]) if (x && x > d) d = x;
+  return d;
+}
+/** The earliest date a stage's facts carry (the start, unless a date was recorded before it). */
+export function firstOn(s: StageFacts): LocalDate {
+  let d = s.startedOn;
+  for (const x of [s.acknowledgedOn, s.respondedOn, s.ended?.on, ...s.extensions.map((e) => e.residentToldOn)]) if (x && x < d) d = x;
+  return d;
+}
+
+/** The columns of the two tables, in order (the seed streams them with COPY). */
+export const STAGE_FACT_COLUMNS = ['complaint_id', 'stage', 'received_on', 'tenure', 'channel', 'service_area', 'category', 'started_on', 'acknowledgement_due', 'acknowledged_on', 'due_original', 'due_compliant', 'due_in_force', 'responded_on', 'outcome', 'ended_how', 'ended_on', 'ended_ground', 'first_on', 'last_on'] as const;
+export const EXTENSION_FACT_COLUMNS = ['complaint_id', 'stage', 'seq', 'received_on', 'previous_due', 'new_due', 'resident_told_on', 'beyond_cap', 'good_reason', 'told_late', 'compliant'] as const;
+
+/** The rows of one complaint's facts, from its projected state. */
+export function stageFactRows(complaintId: string, state: ComplaintState, meta: FactsMetaRow) {
+  const f = complaintFacts(state, { id: complaintId, reference: '', tenure: 'LCRA', channel: meta.channel, serviceArea: meta.service_area, category: meta.category });
+  return factRows(complaintId, f.stages, meta);
+}
+
+/** The rows of one complaint's stage facts. */
+export function factRows(complaintId: string, facts: readonly StageFacts[], meta: FactsMetaRow) {
+  const stages = facts.map((s) => ({
+    complaint_id: complaintId,
+    stage: s.stage,
+    received_on: meta.received_on,
+    tenure: meta.tenure,
+    channel: meta.channel,
+    service_area: meta.service_area,
+    category: meta.category,
+    started_on: s.startedOn,
+    acknowledgement_due: s.acknowledgementDue,
+    acknowledged_on: s.acknowledgedOn,
+    due_original: s.dueOriginal,
+    due_compliant: s.dueCompliant,
+    due_in_force: s.dueInForce,
+    responded_on: s.respondedOn,
+    outcome: s.outcome,
+    ended_how: s.ended?.how ?? null,
+    ended_on: s.ended?.on ?? null,
+    ended_ground: s.ended?.ground ?? null,
+    first_on: firstOn(s),
+    last_on: lastOn(s),
+  }));
+  const extensions = facts.flatMap((s) =>
+    s.extensions.map((e, i) => ({
+      complaint_id: complaintId,
+      stage: s.stage,
+      seq: i + 1,
+      received_on: meta.received_on,
+      previous_due: e.previousDue,
+      new_due: e.newDue,
+      resident_told_on: e.residentToldOn,
+      beyond_cap: e.beyondCap,
+      good_reason: e.goodReason,
+      told_late: e.toldLate,
+      compliant: e.compliant,
+    })),
+  );
+  return { stages, extensions };
+}
+
+/**
+ * Replace one complaint's stored facts, inside the caller's transaction (which must hold the
+ * complaint's row lock, as the engine's commands do).
+ */
+export async function writeStageFacts(trx: Db, complaintId: string, state: ComplaintState, meta: FactsMetaRow): Promise<void> {
+  const { stages, extensions } = stageFactRows(complaintId, state, meta);
+  await trx.deleteFrom('complaint_extension_facts').where('complaint_id', '=', complaintId).execute();
+  await trx.deleteFrom('complaint_stage_facts').where('complaint_id', '=', complaintId).execute();
+  if (stages.length) await trx.insertInto('complaint_stage_facts').values(stages).execute();
+  if (extensions.length) await trx.insertInto('complaint_extension_facts').values(extensions).execute();
+}
+
+/** Copy a resident's new tenure onto the facts of their complaints (inside the caller's transaction). */
+export async function updateFactsTenure(trx: Db, residentId: string, tenure: string | null): Promise<void> {
+  await trx
+    .updateTable('complaint_stage_facts')
+    .set({ tenure })
+    .where('complaint_id', 'in', (eb) => eb.selectFrom('complaints').select('id').where('resident_id', '=', residentId))
+    .execute();
+}
+
+/**
+ * Fold again the facts of every complaint whose stored facts are not current: all of them when
+ * the calendar has changed since they were folded, otherwise those whose facts_version is not
+ * their version. Works in batches, each in its own transaction holding the complaints' row locks
+ * (skipping any another process holds), so several instances may run it at once. Returns how many
+ * complaints it folded.
+ */
+export async function refreshStageFacts(db: Db, calendar: WorkingDayCalendar, batch = 500): Promise<number> {
+  const key = factsCalendarKey(calendar);
+  const stored = await db.selectFrom('settings').select('value').where('key', '=', FACTS_CALENDAR_KEY).executeTakeFirst();
+  if (stored?.value !== key) {
+    await db.transaction().execute(async (trx) => {
+      const again = await trx.selectFrom('settings').select('value').where('key', '=', FACTS_CALENDAR_KEY).forUpdate().executeTakeFirst();
+      if (again?.value === key) return;
+      await trx.updateTable('complaints').set({ facts_version: null }).where('facts_version', 'is not', null).execute();
+      await trx
+        .insertInto('settings')
+        .values({ key: FACTS_CALENDAR_KEY, value: JSON.stringify(key) })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(key) }))
+        .execute();
+    });
+  }
+  let folded = 0;
+  for (;;) {
+    const n = await db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('complaints')
+        .leftJoin('residents', 'residents.id', 'complaints.resident_id')
+        .select(['complaints.id', 'complaints.version', 'complaints.received_on', 'complaints.channel', 'complaints.service_area', 'complaints.category', 'residents.tenure'])
+        .where(sql<boolean>`complaints.facts_version is distinct from complaints.version`)
+        .limit(batch)
+        .forUpdate('complaints')
+        .skipLocked()
+        .execute();
+      if (!rows.length) return 0;
+      const events = await trx
+        .selectFrom('history')
+        .select(['complaint_id', 'event', 'actor_id', 'at'])
+        .where('complaint_id', 'in', rows.map((r) => r.id))
+        .where('entity', '=', 'complaint')
+        .where('event', 'is not', null)
+        .orderBy('complaint_id')
+        .orderBy('id')
+        .execute();
+      const byId = new Map<string, LifecycleEvent[]>();
+      for (const e of events) {
+        const list = byId.get(e.complaint_id!) ?? [];
+        list.push({ ...(e.event as LifecycleEventData), actorId: e.actor_id, at: new Date(e.at).toISOString() });
+        byId.set(e.complaint_id!, list);
+      }
+      const ids = rows.map((r) => r.id);
+      await trx.deleteFrom('complaint_extension_facts').where('complaint_id', 'in', ids).execute();
+      await trx.deleteFrom('complaint_stage_facts').where('complaint_id', 'in', ids).execute();
+      const stages: ReturnType<typeof stageFactRows>['stages'] = [];
+      const extensions: ReturnType<typeof stageFactRows>['extensions'] = [];
+      for (const r of rows) {
+        const evs = byId.get(r.id);
+        if (!evs?.length) continue;
+        const out = stageFactRows(r.id, project(evs, calendar), r);
+        stages.push(...out.stages);
+        extensions.push(...out.extensions);
+      }
+      for (let i = 0; i < stages.length; i += 1000) await trx.insertInto('complaint_stage_facts').values(stages.slice(i, i + 1000)).execute();
+      for (let i = 0; i < extensions.length; i += 1000) await trx.insertInto('complaint_extension_facts').values(extensions.slice(i, i + 1000)).execute();
+      await sql`update complaints set facts_version = version where id = any(${ids}::uuid[])`.execute(trx);
+      return rows.length;
+    });
+    folded += n;
+    if (n < batch) return folded;
+  }
+}
