@@ -6,7 +6,6 @@
 import type { WorkingDayCalendar } from './calendar.js';
 import { CODE_SECTIONS } from './code-provisions.js';
 import { formatLongDate, type LocalDate } from './dates.js';
-import { project } from './lifecycle.js';
 import { evidenceFigures, n, ofPct, type EvidenceFigures, type EvidenceInput } from './self-assessment.js';
 
 export type ReportBlock =
@@ -45,44 +44,19 @@ export interface PerformanceFigures extends EvidenceFigures {
 }
 
 /** The year's performance: the self-assessment's figures plus outcomes, service areas, refusals and remedies. */
-export function performanceFigures(input: EvidenceInput, cal: WorkingDayCalendar): PerformanceFigures {
-  const base = evidenceFigures(input, cal);
-  const inPeriod = (d: LocalDate | null | undefined) => !!d && d >= input.from && d <= input.to;
-  const outcomes: PerformanceFigures['outcomes'] = { 1: {}, 2: {} };
-  const areas: Record<string, number> = {};
-  const refusals = new Map<string, { kind: 'acceptance' | 'escalation'; ground: string; count: number }>();
-  let withdrawn = 0;
-  for (const c of input.cases) {
-    if (!c.events.length) continue;
-    const s = project(c.events, cal);
-    if (inPeriod(s.receivedOn)) {
-      const area = c.serviceArea ?? 'Not recorded';
-      areas[area] = (areas[area] ?? 0) + 1;
-    }
-    for (const st of [1, 2] as const) {
-      const stage = s.stages[st];
-      if (stage && inPeriod(stage.respondedOn) && stage.outcome) outcomes[st][stage.outcome] = (outcomes[st][stage.outcome] ?? 0) + 1;
-    }
-    for (const e of c.events) {
-      if (e.type === 'refused' && inPeriod(e.on)) {
-        const k = `${e.kind}:${e.ground}`;
-        const r = refusals.get(k) ?? { kind: e.kind, ground: e.ground, count: 0 };
-        r.count++;
-        refusals.set(k, r);
-      }
-      if (e.type === 'withdrawn' && inPeriod(e.on)) withdrawn++;
-    }
-  }
+export function performanceFigures(input: EvidenceInput): PerformanceFigures {
+  const base = evidenceFigures(input);
+  const t = input.cases;
   const byType: Record<string, number> = {};
   for (const r of input.remedies) byType[r.type] = (byType[r.type] ?? 0) + 1;
   const fin = input.remedies.filter((r) => r.type === 'financial');
   return {
     ...base,
-    outcomes,
-    serviceAreas: Object.entries(areas).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
-    refusals: [...refusals.values()].sort((a, b) => b.count - a.count),
+    outcomes: t.outcomes,
+    serviceAreas: Object.entries(t.serviceAreas).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    refusals: [...t.refusals.values()].sort((a, b) => b.count - a.count),
     remedies: { total: input.remedies.length, byType, compensationPaidPence: fin.filter((r) => r.paidOn).reduce((a, r) => a + (r.amountPence ?? 0), 0), financialOffers: fin.length },
-    withdrawn,
+    withdrawn: t.withdrawn,
   };
 }
 

@@ -942,7 +942,11 @@ export function missingResponseElements(
  * Whether each stage met its clocks: for reports and the worklist. A stage that ended without a
  * response (refused, withdrawn) has no clock running: nothing in it is late from then on.
  */
-export function stageTimeliness(s: StageState, today: LocalDate, endedWithoutResponse = false) {
+export function stageTimeliness(
+  s: Pick<StageState, 'acknowledgedOn' | 'acknowledgementDue' | 'respondedOn' | 'responseDueOriginal' | 'responseDueCompliant' | 'responseDue'>,
+  today: LocalDate,
+  endedWithoutResponse = false,
+) {
   const ackOnTime = s.acknowledgedOn ? s.acknowledgedOn <= s.acknowledgementDue : endedWithoutResponse || today <= s.acknowledgementDue ? null : false;
   const respondedOnTimeOriginal = s.respondedOn ? s.respondedOn <= s.responseDueOriginal : null;
   const respondedOnTimeCompliant = s.respondedOn ? s.respondedOn <= s.responseDueCompliant : null;

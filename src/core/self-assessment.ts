@@ -50,7 +50,128 @@ export interface CaseFacts {
   contractor: string | null;
   fromServiceRequest: boolean;
   serviceArea?: string | null;
-  events: LifecycleEvent[];
+  /** Folded once from the complaint's events (`caseSummary`); the engine stores it beside them. */
+  summary: CaseSummary;
+}
+
+/** The version of CaseSummary's shape: stored summaries of another version are folded again. */
+export const CASE_SUMMARY_VERSION = 1;
+
+/** One stage, as the evidence and the annual report count it. */
+export interface CaseSummaryStage {
+  stage: 1 | 2;
+  startDate: LocalDate;
+  acknowledgementDue: LocalDate;
+  acknowledgedOn: LocalDate | null;
+  responseDueOriginal: LocalDate;
+  responseDueCompliant: LocalDate;
+  responseDue: LocalDate;
+  respondedOn: LocalDate | null;
+  outcome: string | null;
+  /** Refused or withdrawn while at this stage, without a response. */
+  endedWithoutResponse: boolean;
+  extensions: { beyondCap: boolean; goodReason: boolean; toldLate: boolean; compliant: boolean }[];
+  updateInterval: boolean;
+  /** Updates given on or after the update interval was agreed. */
+  updatesOnTime: boolean[];
+  handlers: string[];
+  points: number;
+  pointDecisions: number;
+  remedies: number;
+  contributors: number;
+}
+
+/**
+ * What the self-assessment's evidence and the annual report need from one complaint, folded once
+ * from its events by the lifecycle engine. Dates only (nothing depends on "today"), so it can be
+ * stored and counted for any period.
+ */
+export interface CaseSummary {
+  v: number;
+  receivedOn: LocalDate;
+  triaged: boolean;
+  vulnerable: boolean;
+  lateIssue: boolean;
+  /** The days (UTC, as recorded) a handler was assigned, and whether a conflict was declared. */
+  assignments: { on: LocalDate; conflict: boolean }[];
+  refusals: { on: LocalDate; kind: 'acceptance' | 'escalation'; ground: string; ombudsmanRightGiven: boolean; byPerson: boolean }[];
+  /** Days a late complaint was accepted at stage 1 under the landlord's discretion. */
+  lateAccepted: LocalDate[];
+  relatedIssueLinks: LocalDate[];
+  withdrawals: LocalDate[];
+  stages: CaseSummaryStage[];
+}
+
+export function caseSummary(events: readonly LifecycleEvent[], cal: WorkingDayCalendar): CaseSummary {
+  const state: ComplaintState = project([...events], cal);
+  const sum: CaseSummary = {
+    v: CASE_SUMMARY_VERSION,
+    receivedOn: state.receivedOn,
+    triaged: !!state.triage,
+    vulnerable: !!state.triage?.vulnerable,
+    lateIssue: !!state.lateIssue,
+    assignments: [],
+    refusals: [],
+    lateAccepted: [],
+    relatedIssueLinks: [],
+    withdrawals: [],
+    stages: [],
+  };
+  for (const e of events) {
+    const on = e.at.slice(0, 10);
+    if (e.type === 'assigned') sum.assignments.push({ on, conflict: !!e.conflict.hasConflict });
+    else if (e.type === 'refused') sum.refusals.push({ on: e.on, kind: e.kind, ground: e.ground, ombudsmanRightGiven: !!e.ombudsmanRightGiven, byPerson: !!e.actorId });
+    else if (e.type === 'acknowledged' && e.stage === 1 && e.discretion?.decision === 'accept') sum.lateAccepted.push(e.on);
+    else if (e.type === 'linked' && e.relation === 'related_issue') sum.relatedIssueLinks.push(on);
+    else if (e.type === 'withdrawn') sum.withdrawals.push(e.on);
+  }
+  const ended = state.status === 'refused' || state.status === 'withdrawn';
+  for (const stageNo of [1, 2] as const) {
+    const st: StageState | null = state.stages[stageNo];
+    if (!st) continue;
+    const responded = events.find((e) => e.type === 'responded' && e.stage === stageNo);
+    sum.stages.push({
+      stage: stageNo,
+      startDate: st.startDate,
+      acknowledgementDue: st.acknowledgementDue,
+      acknowledgedOn: st.acknowledgedOn,
+      responseDueOriginal: st.responseDueOriginal,
+      responseDueCompliant: st.responseDueCompliant,
+      responseDue: st.responseDue,
+      respondedOn: st.respondedOn,
+      outcome: st.outcome,
+      endedWithoutResponse: ended && state.stage === stageNo,
+      extensions: st.extensions.map((x) => ({ beyondCap: x.beyondCap, goodReason: !!x.goodReason, toldLate: x.toldLate, compliant: x.compliant })),
+      updateInterval: !!st.updateInterval,
+      updatesOnTime: st.updateInterval ? st.updates.filter((u) => u.on >= st.updateInterval!.agreedOn).map((u) => !!u.onTime) : [],
+      handlers: st.handlers,
+      points: st.definition?.points.length ?? 0,
+      pointDecisions: st.pointDecisions.length,
+      remedies: st.remedies.length,
+      contributors: responded && responded.type === 'responded' ? (responded.contributors?.length ?? 0) : 0,
+    });
+  }
+  return sum;
+}
+
+/** The first and last days a summary carries: a period with no day between them cannot count it. */
+export function summarySpan(sum: CaseSummary): { first: LocalDate; last: LocalDate } {
+  let first = sum.receivedOn;
+  let last = sum.receivedOn;
+  const see = (d: LocalDate | null | undefined) => {
+    if (!d) return;
+    if (d < first) first = d;
+    if (d > last) last = d;
+  };
+  for (const a of sum.assignments) see(a.on);
+  for (const r of sum.refusals) see(r.on);
+  for (const d of [...sum.lateAccepted, ...sum.relatedIssueLinks, ...sum.withdrawals]) see(d);
+  for (const st of sum.stages) {
+    see(st.startDate);
+    see(st.acknowledgedOn);
+    see(st.respondedOn);
+  }
+  return { first, last };
 }
 
 export interface EvidenceInput {
@@ -58,7 +179,8 @@ export interface EvidenceInput {
   to: LocalDate;
   /** The day the figures are taken (the end of the period, or today if sooner). */
   asAt: LocalDate;
-  cases: CaseFacts[];
+  /** The period's complaints, counted as they were read (`tallyCase`), so no list of them is held. */
+  cases: CaseTally;
   contacts: { dissatisfied: number; choiceOffered: number; choseComplaint: number };
   serviceRequests: { logged: number; openNow: number; reviewed: number; raisedComplaint: number };
   needs: { recorded: number; reviewsOverdue: number };
@@ -144,113 +266,138 @@ function emptyStage(): StageFigures {
   };
 }
 
-/**
- * The period's figures from the cases' events, projected by the lifecycle engine. A stage is
- * counted in the period it started (the complaint's receipt, or the escalation request);
- * responses are counted in the period they were issued; timeliness is as at `asAt`.
- */
-export function evidenceFigures(input: EvidenceInput, cal: WorkingDayCalendar): EvidenceFigures {
-  const inPeriod = (d: LocalDate | null | undefined) => !!d && d >= input.from && d <= input.to;
-  const f: EvidenceFigures = {
-    received: 0, byChannel: {}, representative: 0, fromServiceRequest: 0, loggedByOtherStaff: 0, contractor: 0, contractors: 0, triaged: 0, vulnerable: 0,
-    refusedAcceptance: 0, refusedEscalation: 0, refusalsByGround: {}, refusalsWithOmbudsmanRight: 0, refusalsDecidedByPerson: 0,
-    lateIssue: 0, lateAcceptedUnderDiscretion: 0, lateRefused: 0, conflictsDeclared: 0, assignments: 0, relatedIssueLinks: 0,
-    escalated: 0, stage1RespondedForEscalation: 0, stage2SameHandler: 0, stage2Judged: 0, stage: { 1: emptyStage(), 2: emptyStage() },
+/** The counts over a period's complaints, built one complaint at a time (`tallyCase`). */
+export interface CaseTally {
+  figures: EvidenceFigures;
+  contractors: Set<string>;
+  /** For the annual report. */
+  outcomes: { 1: Record<string, number>; 2: Record<string, number> };
+  serviceAreas: Record<string, number>;
+  refusals: Map<string, { kind: 'acceptance' | 'escalation'; ground: string; count: number }>;
+  withdrawn: number;
+}
+
+export function newCaseTally(): CaseTally {
+  return {
+    figures: {
+      received: 0, byChannel: {}, representative: 0, fromServiceRequest: 0, loggedByOtherStaff: 0, contractor: 0, contractors: 0, triaged: 0, vulnerable: 0,
+      refusedAcceptance: 0, refusedEscalation: 0, refusalsByGround: {}, refusalsWithOmbudsmanRight: 0, refusalsDecidedByPerson: 0,
+      lateIssue: 0, lateAcceptedUnderDiscretion: 0, lateRefused: 0, conflictsDeclared: 0, assignments: 0, relatedIssueLinks: 0,
+      escalated: 0, stage1RespondedForEscalation: 0, stage2SameHandler: 0, stage2Judged: 0, stage: { 1: emptyStage(), 2: emptyStage() },
+    },
+    contractors: new Set(),
+    outcomes: { 1: {}, 2: {} },
+    serviceAreas: {},
+    refusals: new Map(),
+    withdrawn: 0,
   };
-  const contractors = new Set<string>();
-  for (const c of input.cases) {
-    if (c.events.length === 0) continue;
-    const state: ComplaintState = project(c.events, cal);
-    const receivedInPeriod = inPeriod(state.receivedOn);
-    if (receivedInPeriod) {
-      f.received++;
-      f.byChannel[c.channel] = (f.byChannel[c.channel] ?? 0) + 1;
-      if (c.representative) f.representative++;
-      if (c.fromServiceRequest) f.fromServiceRequest++;
-      if (c.loggedByRole === 'staff') f.loggedByOtherStaff++;
-      if (c.contractor) {
-        f.contractor++;
-        contractors.add(c.contractor.trim().toLowerCase());
-      }
-      if (state.triage) f.triaged++;
-      if (state.triage?.vulnerable) f.vulnerable++;
-      if (state.lateIssue) f.lateIssue++;
+}
+
+/**
+ * Count one complaint into a period's tally. A stage is counted in the period it started (the
+ * complaint's receipt, or the escalation request); responses in the period they were issued;
+ * timeliness is as at `asAt`.
+ */
+export function tallyCase(t: CaseTally, c: CaseFacts, period: { from: LocalDate; to: LocalDate; asAt: LocalDate }): void {
+  const inPeriod = (d: LocalDate | null | undefined) => !!d && d >= period.from && d <= period.to;
+  const f = t.figures;
+  const sum = c.summary;
+  if (inPeriod(sum.receivedOn)) {
+    f.received++;
+    f.byChannel[c.channel] = (f.byChannel[c.channel] ?? 0) + 1;
+    if (c.representative) f.representative++;
+    if (c.fromServiceRequest) f.fromServiceRequest++;
+    if (c.loggedByRole === 'staff') f.loggedByOtherStaff++;
+    if (c.contractor) {
+      f.contractor++;
+      t.contractors.add(c.contractor.trim().toLowerCase());
     }
-    for (const e of c.events) {
-      const on = e.at.slice(0, 10);
-      if (e.type === 'assigned' && inPeriod(on)) {
-        f.assignments++;
-        if (e.conflict.hasConflict) f.conflictsDeclared++;
-      } else if (e.type === 'refused' && inPeriod(e.on)) {
-        if (e.kind === 'acceptance') f.refusedAcceptance++;
-        else f.refusedEscalation++;
-        f.refusalsByGround[e.ground] = (f.refusalsByGround[e.ground] ?? 0) + 1;
-        if (e.ombudsmanRightGiven) f.refusalsWithOmbudsmanRight++;
-        if (e.actorId) f.refusalsDecidedByPerson++;
-        if (e.ground === 'over_12_months') f.lateRefused++;
-      } else if (e.type === 'acknowledged' && e.stage === 1 && e.discretion?.decision === 'accept' && inPeriod(e.on)) {
-        f.lateAcceptedUnderDiscretion++;
-      } else if (e.type === 'linked' && e.relation === 'related_issue' && inPeriod(on)) {
-        f.relatedIssueLinks++;
+    if (sum.triaged) f.triaged++;
+    if (sum.vulnerable) f.vulnerable++;
+    if (sum.lateIssue) f.lateIssue++;
+    const area = c.serviceArea ?? 'Not recorded';
+    t.serviceAreas[area] = (t.serviceAreas[area] ?? 0) + 1;
+  }
+  for (const a of sum.assignments) {
+    if (!inPeriod(a.on)) continue;
+    f.assignments++;
+    if (a.conflict) f.conflictsDeclared++;
+  }
+  for (const r of sum.refusals) {
+    if (!inPeriod(r.on)) continue;
+    if (r.kind === 'acceptance') f.refusedAcceptance++;
+    else f.refusedEscalation++;
+    f.refusalsByGround[r.ground] = (f.refusalsByGround[r.ground] ?? 0) + 1;
+    if (r.ombudsmanRightGiven) f.refusalsWithOmbudsmanRight++;
+    if (r.byPerson) f.refusalsDecidedByPerson++;
+    if (r.ground === 'over_12_months') f.lateRefused++;
+    const k = `${r.kind}:${r.ground}`;
+    const x = t.refusals.get(k) ?? { kind: r.kind, ground: r.ground, count: 0 };
+    x.count++;
+    t.refusals.set(k, x);
+  }
+  for (const d of sum.lateAccepted) if (inPeriod(d)) f.lateAcceptedUnderDiscretion++;
+  for (const d of sum.relatedIssueLinks) if (inPeriod(d)) f.relatedIssueLinks++;
+  for (const d of sum.withdrawals) if (inPeriod(d)) t.withdrawn++;
+  const first = sum.stages.find((x) => x.stage === 1);
+  for (const s of sum.stages) {
+    const fs = f.stage[s.stage];
+    const tl = stageTimeliness(s, period.asAt, s.endedWithoutResponse);
+    if (inPeriod(s.startDate)) {
+      fs.started++;
+      if (tl.ackOnTime !== null) {
+        fs.ackJudged++;
+        if (tl.ackOnTime) fs.ackOnTime++;
+      }
+      if (tl.openPastDue) fs.openPastDue++;
+      if (s.extensions.length > 0) {
+        fs.extended++;
+        if (s.updateInterval) fs.withUpdateInterval++;
+      }
+      for (const x of s.extensions) {
+        fs.extensions++;
+        if (x.beyondCap) fs.beyondCap++;
+        if (x.beyondCap && x.goodReason) fs.beyondCapWithGoodReason++;
+        if (x.toldLate) fs.toldLate++;
+        if (x.compliant) fs.compliantExtensions++;
+      }
+      for (const onTime of s.updatesOnTime) {
+        fs.updates++;
+        if (onTime) fs.updatesOnTime++;
+      }
+      if (s.stage === 2 && s.handlers.length > 0) {
+        f.stage2Judged++;
+        if (s.handlers.some((h) => first?.handlers.includes(h))) f.stage2SameHandler++;
       }
     }
-    const refusedAt = (stage: 1 | 2) => state.status === 'refused' && state.refusal && state.stage === stage;
-    const endedWithoutResponse = state.status === 'refused' || state.status === 'withdrawn';
-    for (const stageNo of [1, 2] as const) {
-      const s: StageState | null = state.stages[stageNo];
-      if (!s) continue;
-      const fs = f.stage[stageNo];
-      const t = stageTimeliness(s, input.asAt, endedWithoutResponse && (state.stage === stageNo || !!refusedAt(stageNo)));
-      if (inPeriod(s.startDate)) {
-        fs.started++;
-        if (t.ackOnTime !== null) {
-          fs.ackJudged++;
-          if (t.ackOnTime) fs.ackOnTime++;
-        }
-        if (t.openPastDue) fs.openPastDue++;
-        if (s.extensions.length > 0) {
-          fs.extended++;
-          if (s.updateInterval) fs.withUpdateInterval++;
-        }
-        for (const x of s.extensions) {
-          fs.extensions++;
-          if (x.beyondCap) fs.beyondCap++;
-          if (x.beyondCap && x.goodReason) fs.beyondCapWithGoodReason++;
-          if (x.toldLate) fs.toldLate++;
-          if (x.compliant) fs.compliantExtensions++;
-        }
-        for (const u of s.updates) {
-          if (!s.updateInterval || u.on < s.updateInterval.agreedOn) continue;
-          fs.updates++;
-          if (u.onTime) fs.updatesOnTime++;
-        }
-        if (stageNo === 2) {
-          const first = state.stages[1].handlers;
-          if (s.handlers.length > 0) {
-            f.stage2Judged++;
-            if (s.handlers.some((h) => first.includes(h))) f.stage2SameHandler++;
-          }
-        }
-      }
-      if (inPeriod(s.acknowledgedOn)) fs.acknowledged++;
-      if (inPeriod(s.respondedOn)) {
-        fs.responded++;
-        if (t.respondedOnTimeOriginal) fs.respondedOnTimeOriginal++;
-        if (t.respondedOnTimeCompliant) fs.respondedOnTimeCompliant++;
-        fs.pointsTotal += s.definition?.points.length ?? 0;
-        fs.pointsAnswered += s.pointDecisions.length;
-        if (s.remedies.length > 0) fs.responsesWithRemedy++;
-        const responded = c.events.find((e) => e.type === 'responded' && e.stage === stageNo);
-        if (responded && responded.type === 'responded') fs.contributorsTotal += responded.contributors?.length ?? 0;
-        if (stageNo === 1) {
-          f.stage1RespondedForEscalation++;
-          if (state.stages[2]) f.escalated++;
-        }
+    if (inPeriod(s.acknowledgedOn)) fs.acknowledged++;
+    if (inPeriod(s.respondedOn)) {
+      fs.responded++;
+      if (tl.respondedOnTimeOriginal) fs.respondedOnTimeOriginal++;
+      if (tl.respondedOnTimeCompliant) fs.respondedOnTimeCompliant++;
+      fs.pointsTotal += s.points;
+      fs.pointsAnswered += s.pointDecisions;
+      if (s.remedies > 0) fs.responsesWithRemedy++;
+      fs.contributorsTotal += s.contributors;
+      if (s.outcome) t.outcomes[s.stage][s.outcome] = (t.outcomes[s.stage][s.outcome] ?? 0) + 1;
+      if (s.stage === 1) {
+        f.stage1RespondedForEscalation++;
+        if (sum.stages.some((x) => x.stage === 2)) f.escalated++;
       }
     }
   }
-  f.contractors = contractors.size;
-  return f;
+}
+
+/** A tally of the given complaints (for callers that have them all at hand). */
+export function tallyCases(cases: readonly CaseFacts[], period: { from: LocalDate; to: LocalDate; asAt: LocalDate }): CaseTally {
+  const t = newCaseTally();
+  for (const c of cases) tallyCase(t, c, period);
+  return t;
+}
+
+/** The period's figures from its tally. */
+export function evidenceFigures(input: EvidenceInput): EvidenceFigures {
+  return { ...input.cases.figures, contractors: input.cases.contractors.size };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -261,8 +408,8 @@ const below = (part: number, whole: number) => whole > 0 && part / whole < FLAG_
 const pct = (part: number, whole: number) => (whole === 0 ? '' : `${((part / whole) * 100).toFixed(1)}%`);
 
 /** The evidence sentences and flags for every provision, from a period's record. */
-export function provisionEvidence(input: EvidenceInput, cal: WorkingDayCalendar): { figures: EvidenceFigures; byProvision: Record<string, ProvisionEvidence> } {
-  const f = evidenceFigures(input, cal);
+export function provisionEvidence(input: EvidenceInput): { figures: EvidenceFigures; byProvision: Record<string, ProvisionEvidence> } {
+  const f = evidenceFigures(input);
   const period = `between ${input.from} and ${input.to}`;
   const out: Record<string, ProvisionEvidence> = {};
   for (const p of CODE_PROVISIONS) out[p.id] = { sentences: [], flag: null };

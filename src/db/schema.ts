@@ -497,6 +497,7 @@ export interface RemindersSentTable {
 export interface Database {
   complaint_stage_facts: ComplaintStageFactsTable;
   complaint_extension_facts: ComplaintExtensionFactsTable;
+  complaint_case_summaries: ComplaintCaseSummariesTable;
   sessions: SessionsTable;
   settings: SettingsTable;
   users: UsersTable;
@@ -862,4 +863,12 @@ export interface ComplaintExtensionFactsTable {
   good_reason: boolean;
   told_late: boolean;
   compliant: boolean;
+}
+
+/** What the evidence and the annual report count from one complaint (0012). */
+export interface ComplaintCaseSummariesTable {
+  complaint_id: string;
+  first_on: DateCol;
+  last_on: DateCol;
+  summary: Json<import('../core/self-assessment.js').CaseSummary>;
 }

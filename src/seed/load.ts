@@ -37,7 +37,7 @@ export interface SeedOptions {
 /** A hook for record types seeded by other parts of the product; run once the complaints are in. */
 export type SeedExtension = (ctx: { pool: pg.Pool; opts: SeedOptions; log: (m: string) => void }) => Promise<void>;
 
-const LOADED = ['residents', 'resident_needs', 'service_requests', 'complaints', 'history', 'remedies', 'actions', 'letters', 'complaint_stage_facts', 'complaint_extension_facts'];
+const LOADED = ['residents', 'resident_needs', 'service_requests', 'complaints', 'history', 'remedies', 'actions', 'letters', 'complaint_stage_facts', 'complaint_extension_facts', 'complaint_case_summaries'];
 
 export interface SeedResult {
   rows: Record<string, number>;

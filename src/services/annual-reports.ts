@@ -207,7 +207,7 @@ export class AnnualReportService {
   private async buildModel(r: ReportRow, hrefBase: string | null): Promise<ReportModel> {
     const y = reportingYear(Number(r.year_start.slice(0, 4)));
     const [{ settings, calendar }, input] = await Promise.all([this.settings.load(), this.evidence.gather(y.from, y.to)]);
-    const performance = performanceFigures(input, calendar);
+    const performance = performanceFigures(input);
     let selfAssessment: ReportInput['selfAssessment'] = null;
     if (r.self_assessment_id) {
       const a = await this.assessments.get({ id: null, name: 'report', role: 'system' }, r.self_assessment_id);

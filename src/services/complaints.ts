@@ -288,7 +288,8 @@ export class ComplaintService {
       subjectStaffIds,
       ruleVersion: ruleVersionForReceipt(londonDateOf(ctx.receivedAt)),
     };
-    const state = project([{ ...received, actorId: actor.id, at: this.clock().toISOString() }], ctx.calendar);
+    const receivedEvents: LifecycleEvent[] = [{ ...received, actorId: actor.id, at: this.clock().toISOString() }];
+    const state = project(receivedEvents, ctx.calendar);
     const vulnerable = residentId
       ? !!(await trx.selectFrom('resident_needs').select('id').where('resident_id', '=', residentId).where('kind', '!=', 'adjustment').where('ended_on', 'is', null).executeTakeFirst())
       : false;
@@ -322,7 +323,7 @@ export class ComplaintService {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await writeStageFacts(trx, row.id, state, { ...row, tenure: await this.tenureOf(trx, residentId) });
+    await writeStageFacts(trx, row.id, receivedEvents, state, ctx.calendar, { ...row, tenure: await this.tenureOf(trx, residentId) });
     await this.record(trx, actor, {
       complaintId: row.id,
       residentId,
@@ -685,7 +686,7 @@ export class ComplaintService {
       .returningAll()
       .executeTakeFirst();
     if (!updated) throw new VersionConflict('The complaint', row.version + 1);
-    await writeStageFacts(trx, row.id, after, { ...updated, tenure: await this.tenureOf(trx, updated.resident_id) });
+    await writeStageFacts(trx, row.id, all, after, calendar, { ...updated, tenure: await this.tenureOf(trx, updated.resident_id) });
     return this.view(updated, after, calendar, trx);
   }
 

@@ -1,14 +1,30 @@
 /**
- * The evidence service: gathers a period's record (complaints with their lifecycle events, and the
- * contacts, service requests, needs, restrictions, letters, remedies and actions around them) and
- * hands it to the pure core, which projects each case with the lifecycle engine and writes the
- * self-assessment's evidence sentences and flags. Read-only.
+ * The evidence service: gathers a period's record (each complaint's case summary, folded by the
+ * lifecycle engine when the complaint last changed and stored beside it, and the contacts, service
+ * requests, needs, restrictions, letters, remedies and actions around them) and hands it to the
+ * pure core, which counts the cases and writes the self-assessment's evidence sentences and flags.
+ * Reads only, apart from bringing stale stored summaries up to date.
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { londonDateOf, type LocalDate } from '../core/dates.js';
-import type { LifecycleEvent, LifecycleEventData } from '../core/lifecycle.js';
-import { provisionEvidence, type CaseFacts, type EvidenceInput } from '../core/self-assessment.js';
+import { newCaseTally, provisionEvidence, tallyCase, type CaseSummary, type EvidenceInput } from '../core/self-assessment.js';
+import { refreshStageFacts } from './stage-facts.js';
+
+/** How many complaints the evidence reads at a time. */
+const EVIDENCE_BATCH = 5000;
+interface CaseRow {
+  complaint_id: string;
+  last_on: LocalDate;
+  summary: string;
+  reference: string;
+  channel: string;
+  representative_id: string | null;
+  contractor: string | null;
+  service_request_id: string | null;
+  service_area: string | null;
+  logged_by_role: string | null;
+}
 import type { SettingsService } from './settings.js';
 
 export const CHANNEL_NAMES: Record<string, string> = {
@@ -44,42 +60,46 @@ export class EvidenceService {
     const { settings } = await this.settings.load();
     const londonDay = (col: string) => sql<string>`(${sql.ref(col)} at time zone 'Europe/London')::date`;
 
-    // Complaints that can have a stage, an acknowledgement or a response in the period.
-    const lookback = `${Number(from.slice(0, 4)) - 2}${from.slice(4)}`;
-    const rows = await db
-      .selectFrom('complaints')
-      .leftJoin('users', 'users.id', 'complaints.logged_by')
-      .select(['complaints.id', 'complaints.reference', 'complaints.channel', 'complaints.representative_id', 'complaints.contractor', 'complaints.service_request_id', 'complaints.service_area', 'users.role as logged_by_role'])
-      .where('complaints.received_on', '<=', to)
-      .where('complaints.received_on', '>=', lookback)
-      .execute();
-    // The cases' lifecycle events in one query (jsonb read as text and parsed here: much faster
-    // through the embedded database's adapter than jsonb values).
-    const events = new Map<string, LifecycleEvent[]>();
-    const hist = await db
-      .selectFrom('history')
-      .select(['complaint_id', sql<string>`event::text`.as('event'), 'actor_id', 'at'])
-      .where('complaint_id', 'in', (eb) => eb.selectFrom('complaints').select('id').where('received_on', '<=', to).where('received_on', '>=', lookback))
-      .where('entity', '=', 'complaint')
-      .where('event', 'is not', null)
-      .orderBy('id')
-      .execute();
-    for (const h of hist) {
-      const list = events.get(h.complaint_id!) ?? [];
-      list.push({ ...(JSON.parse(h.event) as LifecycleEventData), actorId: h.actor_id, at: new Date(h.at).toISOString() } as LifecycleEvent);
-      events.set(h.complaint_id!, list);
+    // The complaints with any day in the period (from their stored summaries, brought up to date
+    // first), read in batches and counted as they come, so none is held longer than its batch.
+    await refreshStageFacts(db, await this.settings.calendar());
+    const cases = newCaseTally();
+    const period = { from, to, asAt };
+    let after: { lastOn: LocalDate; id: string } | null = null;
+    for (;;) {
+      const batch: CaseRow[] = await db
+        .selectFrom('complaint_case_summaries as s')
+        .innerJoin('complaints as c', 'c.id', 's.complaint_id')
+        .leftJoin('users as u', 'u.id', 'c.logged_by')
+        .select(['s.complaint_id', 's.last_on', sql<string>`s.summary::text`.as('summary'), 'c.reference', 'c.channel', 'c.representative_id', 'c.contractor', 'c.service_request_id', 'c.service_area', 'u.role as logged_by_role'])
+        .where('s.last_on', '>=', from)
+        .where('s.first_on', '<=', to)
+        .$if(after !== null, (q) => q.where(sql<boolean>`(s.last_on, s.complaint_id) > (${after!.lastOn}::date, ${after!.id}::uuid)`))
+        .orderBy('s.last_on')
+        .orderBy('s.complaint_id')
+        .limit(EVIDENCE_BATCH)
+        .execute();
+      for (const r of batch) {
+        tallyCase(
+          cases,
+          {
+            id: r.complaint_id,
+            reference: r.reference,
+            channel: r.channel,
+            loggedByRole: r.logged_by_role ?? null,
+            representative: !!r.representative_id,
+            contractor: r.contractor,
+            fromServiceRequest: !!r.service_request_id,
+            serviceArea: r.service_area,
+            summary: JSON.parse(r.summary) as CaseSummary,
+          },
+          period,
+        );
+      }
+      if (batch.length < EVIDENCE_BATCH) break;
+      const last = batch[batch.length - 1];
+      after = { lastOn: last.last_on, id: last.complaint_id };
     }
-    const cases: CaseFacts[] = rows.map((r) => ({
-      id: r.id,
-      reference: r.reference,
-      channel: r.channel,
-      loggedByRole: r.logged_by_role ?? null,
-      representative: !!r.representative_id,
-      contractor: r.contractor,
-      fromServiceRequest: !!r.service_request_id,
-      serviceArea: r.service_area,
-      events: events.get(r.id) ?? [],
-    }));
 
     const [contacts, srs, needs, restrictions, letters, remedies, actions, caseloads, assessments, notices] = await Promise.all([
       db
@@ -174,7 +194,6 @@ export class EvidenceService {
   /** The evidence sentences and flags for every provision, with the figures behind them. */
   async forPeriod(from: LocalDate, to: LocalDate) {
     const input = await this.gather(from, to);
-    const calendar = await this.settings.calendar();
-    return { asAt: input.asAt, ...provisionEvidence(input, calendar) };
+    return { asAt: input.asAt, ...provisionEvidence(input) };
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The measures' facts, stored: one row per complaint stage (`complaint_stage_facts`) and one per
  * extension (`complaint_extension_facts`), exactly as `complaintFacts` (src/core/measures.ts)
- * folds them from the complaint's events with the working-day calendar. The reports count these
- * rows in SQL (measure-queries.ts), so a year's figures never fold a complaint's history.
+ * folds them from the complaint's events with the working-day calendar, and one case summary per
+ * complaint (`complaint_case_summaries`, `caseSummary` in src/core/self-assessment.ts). The
+ * reports count these rows in SQL (measure-queries.ts) and the evidence reads the summaries
+ * (evidence.ts), so a year's figures never fold a complaint's history.
  *
  * - The engine writes them in the transaction that changes the complaint (`writeStageFacts`,
  *   called by ComplaintService) and stamps `complaints.facts_version` with the new version.
@@ -19,13 +21,14 @@ import type { WorkingDayCalendar } from '../core/calendar.js';
 import type { LocalDate } from '../core/dates.js';
 import { project, type ComplaintState, type LifecycleEvent, type LifecycleEventData } from '../core/lifecycle.js';
 import { FACTS_VERSION, complaintFacts, type StageFacts } from '../core/measures.js';
+import { CASE_SUMMARY_VERSION, caseSummary, summarySpan } from '../core/self-assessment.js';
 
 /** The settings row that records which calendar the stored facts were folded with. */
 export const FACTS_CALENDAR_KEY = 'facts_calendar';
 
 /** Identifies the facts' logic and the calendar together: stored facts of another key are folded again. */
 export function factsCalendarKey(calendar: WorkingDayCalendar): string {
-  return `${FACTS_VERSION}:${JSON.stringify(calendar.settings)}`;
+  return `${FACTS_VERSION}.${CASE_SUMMARY_VERSION}:${JSON.stringify(calendar.settings)}`;
 }
 
 export interface FactsMetaRow {
@@ -106,16 +109,29 @@ export function factRows(complaintId: string, facts: readonly StageFacts[], meta
   return { stages, extensions };
 }
 
+/** The row of one complaint's case summary. */
+export function summaryRow(complaintId: string, events: readonly LifecycleEvent[], calendar: WorkingDayCalendar) {
+  const summary = caseSummary(events, calendar);
+  const span = summarySpan(summary);
+  return { complaint_id: complaintId, first_on: span.first, last_on: span.last, summary: JSON.stringify(summary) };
+}
+
 /**
- * Replace one complaint's stored facts, inside the caller's transaction (which must hold the
- * complaint's row lock, as the engine's commands do).
+ * Replace one complaint's stored facts and summary, inside the caller's transaction (which must
+ * hold the complaint's row lock, as the engine's commands do). `state` is `project(events)`.
  */
-export async function writeStageFacts(trx: Db, complaintId: string, state: ComplaintState, meta: FactsMetaRow): Promise<void> {
+export async function writeStageFacts(trx: Db, complaintId: string, events: readonly LifecycleEvent[], state: ComplaintState, calendar: WorkingDayCalendar, meta: FactsMetaRow): Promise<void> {
   const { stages, extensions } = stageFactRows(complaintId, state, meta);
   await trx.deleteFrom('complaint_extension_facts').where('complaint_id', '=', complaintId).execute();
   await trx.deleteFrom('complaint_stage_facts').where('complaint_id', '=', complaintId).execute();
   if (stages.length) await trx.insertInto('complaint_stage_facts').values(stages).execute();
   if (extensions.length) await trx.insertInto('complaint_extension_facts').values(extensions).execute();
+  const sum = summaryRow(complaintId, events, calendar);
+  await trx
+    .insertInto('complaint_case_summaries')
+    .values(sum)
+    .onConflict((oc) => oc.column('complaint_id').doUpdateSet({ first_on: sum.first_on, last_on: sum.last_on, summary: sum.summary }))
+    .execute();
 }
 
 /** Copy a resident's new tenure onto the facts of their complaints (inside the caller's transaction). */
@@ -180,6 +196,8 @@ export async function refreshStageFacts(db: Db, calendar: WorkingDayCalendar, ba
       const ids = rows.map((r) => r.id);
       await trx.deleteFrom('complaint_extension_facts').where('complaint_id', 'in', ids).execute();
       await trx.deleteFrom('complaint_stage_facts').where('complaint_id', 'in', ids).execute();
+      await trx.deleteFrom('complaint_case_summaries').where('complaint_id', 'in', ids).execute();
+      const summaries: ReturnType<typeof summaryRow>[] = [];
       const stages: ReturnType<typeof stageFactRows>['stages'] = [];
       const extensions: ReturnType<typeof stageFactRows>['extensions'] = [];
       for (const r of rows) {
@@ -188,7 +206,9 @@ export async function refreshStageFacts(db: Db, calendar: WorkingDayCalendar, ba
         const out = stageFactRows(r.id, project(evs, calendar), r);
         stages.push(...out.stages);
         extensions.push(...out.extensions);
+        summaries.push(summaryRow(r.id, evs, calendar));
       }
+      for (let i = 0; i < summaries.length; i += 1000) await trx.insertInto('complaint_case_summaries').values(summaries.slice(i, i + 1000)).execute();
       for (let i = 0; i < stages.length; i += 1000) await trx.insertInto('complaint_stage_facts').values(stages.slice(i, i + 1000)).execute();
       for (let i = 0; i < extensions.length; i += 1000) await trx.insertInto('complaint_extension_facts').values(extensions.slice(i, i + 1000)).execute();
       await sql`update complaints set facts_version = version where id = any(${ids}::uuid[])`.execute(trx);

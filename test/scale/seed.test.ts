@@ -14,7 +14,7 @@ import { project, type LifecycleEvent, type LifecycleEventData } from '../../src
 import { WorkingDayCalendar } from '../../src/core/calendar.js';
 import { DEFAULT_SETTINGS } from '../../src/services/settings.js';
 import { buildServices } from '../../src/services/index.js';
-import { refreshStageFacts, stageFactRows } from '../../src/services/stage-facts.js';
+import { refreshStageFacts, stageFactRows, summaryRow } from '../../src/services/stage-facts.js';
 
 const URL_ = process.env.PUTRIGHT_TEST_DATABASE_URL;
 const skip = URL_ ? false : 'PUTRIGHT_TEST_DATABASE_URL is not set: the seed loads PostgreSQL only';
@@ -72,6 +72,9 @@ test('every seeded row is the projection of its own history, as the services sto
     assert.deepEqual(stageFacts.filter((r) => r.complaint_id === c.id).map((r) => ({ ...r, stage: Number(r.stage) })), want.stages, `${c.reference}: stage facts`);
     assert.deepEqual(extensionFacts.filter((r) => r.complaint_id === c.id).map((r) => ({ ...r, stage: Number(r.stage), seq: Number(r.seq) })), want.extensions, `${c.reference}: extension facts`);
     extended += want.extensions.length;
+    const summary = await h.db.selectFrom('complaint_case_summaries').selectAll().where('complaint_id', '=', c.id).executeTakeFirstOrThrow();
+    const wantSummary = summaryRow(c.id, events, cal);
+    assert.deepEqual(summary, { ...wantSummary, summary: JSON.parse(wantSummary.summary) }, `${c.reference}: case summary`);
     assert.equal(c.facts_version, c.version, `${c.reference}: facts current`);
     assert.ok(c.version >= 1 && c.version <= events.length, `${c.reference}: one version per command`);
     statuses.add(`${c.stage}:${c.status}`);

@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * The measures' facts, stored (issue 9): one row per complaint stage and one per extension, as
- * `complaintFacts` (src/core/measures.ts) folds them from the complaint's events. The services
+ * `complaintFacts` (src/core/measures.ts) folds them from the complaint's events, and one summary
+ * per complaint for the self-assessment's evidence and the annual report (`caseSummary`). The services
  * write them in the same transaction as the events; the reports count them in SQL instead of
  * folding every complaint's history in the server.
  *
@@ -58,6 +59,16 @@ export async function up(db: Kysely<any>): Promise<void> {
       primary key (complaint_id, stage, seq)
     )`.execute(db);
   await sql`create index complaint_extension_facts_told on complaint_extension_facts (resident_told_on)`.execute(db);
+  // What the self-assessment's evidence and the annual report count from each complaint
+  // (caseSummary in src/core/self-assessment.ts), with the first and last days it carries.
+  await sql`
+    create table complaint_case_summaries (
+      complaint_id uuid primary key references complaints (id) on delete cascade,
+      first_on date not null,
+      last_on date not null,
+      summary jsonb not null
+    )`.execute(db);
+  await sql`create index complaint_case_summaries_span on complaint_case_summaries (last_on, complaint_id)`.execute(db);
 }
 
 export async function down(): Promise<void> {
