@@ -102,8 +102,8 @@ export interface CaseSummary {
   stages: CaseSummaryStage[];
 }
 
-export function caseSummary(events: readonly LifecycleEvent[], cal: WorkingDayCalendar): CaseSummary {
-  const state: ComplaintState = project([...events], cal);
+/** `state` is `project(events, cal)`, when the caller has it already. */
+export function caseSummary(events: readonly LifecycleEvent[], cal: WorkingDayCalendar, state: ComplaintState = project([...events], cal)): CaseSummary {
   const sum: CaseSummary = {
     v: CASE_SUMMARY_VERSION,
     receivedOn: state.receivedOn,

@@ -130,7 +130,7 @@ async function main() {
     const facts = stageFactRows(id, state, { received_on: state.receivedOn, tenure: f.tenure, channel, service_area: area, category });
     for (const r of facts.stages) await streams.stageFacts.row(STAGE_FACT_COLUMNS.map((k) => r[k]));
     for (const r of facts.extensions) await streams.extensionFacts.row(EXTENSION_FACT_COLUMNS.map((k) => r[k]));
-    const summary = summaryRow(id, sim.steps.map((s) => ({ ...s.event, actorId: s.actor.id, at: s.at.toISOString() }) as LifecycleEvent), cal);
+    const summary = summaryRow(id, sim.steps.map((s) => ({ ...s.event, actorId: s.actor.id, at: s.at.toISOString() }) as LifecycleEvent), cal, state);
     await streams.caseSummaries.row([summary.complaint_id, summary.first_on, summary.last_on, summary.summary]);
 
     // History in the order the services write it: each lifecycle event, then what it caused.

@@ -110,8 +110,8 @@ export function factRows(complaintId: string, facts: readonly StageFacts[], meta
 }
 
 /** The row of one complaint's case summary. */
-export function summaryRow(complaintId: string, events: readonly LifecycleEvent[], calendar: WorkingDayCalendar) {
-  const summary = caseSummary(events, calendar);
+export function summaryRow(complaintId: string, events: readonly LifecycleEvent[], calendar: WorkingDayCalendar, state?: ComplaintState) {
+  const summary = caseSummary(events, calendar, state);
   const span = summarySpan(summary);
   return { complaint_id: complaintId, first_on: span.first, last_on: span.last, summary: JSON.stringify(summary) };
 }
@@ -126,7 +126,7 @@ export async function writeStageFacts(trx: Db, complaintId: string, events: read
   await trx.deleteFrom('complaint_stage_facts').where('complaint_id', '=', complaintId).execute();
   if (stages.length) await trx.insertInto('complaint_stage_facts').values(stages).execute();
   if (extensions.length) await trx.insertInto('complaint_extension_facts').values(extensions).execute();
-  const sum = summaryRow(complaintId, events, calendar);
+  const sum = summaryRow(complaintId, events, calendar, state);
   await trx
     .insertInto('complaint_case_summaries')
     .values(sum)
@@ -168,15 +168,20 @@ export async function refreshStageFacts(db: Db, calendar: WorkingDayCalendar, ba
   let folded = 0;
   for (;;) {
     const n = await db.transaction().execute(async (trx) => {
-      const rows = await trx
+      // The stale rows, from the partial index complaints_facts_stale.
+      const stale = await trx
         .selectFrom('complaints')
-        .leftJoin('residents', 'residents.id', 'complaints.resident_id')
-        .select(['complaints.id', 'complaints.version', 'complaints.received_on', 'complaints.channel', 'complaints.service_area', 'complaints.category', 'residents.tenure'])
-        .where(sql<boolean>`complaints.facts_version is distinct from complaints.version`)
+        .select(['id', 'version', 'received_on', 'channel', 'service_area', 'category', 'resident_id'])
+        .where(sql<boolean>`facts_version is distinct from version`)
+        // In id order, so the partial index is walked (the planner misjudges the condition's rows).
+        .orderBy('id')
         .limit(batch)
-        .forUpdate('complaints')
+        .forUpdate()
         .skipLocked()
         .execute();
+      const residentIds = [...new Set(stale.map((r) => r.resident_id).filter((x): x is string => !!x))];
+      const tenures = new Map(residentIds.length ? (await trx.selectFrom('residents').select(['id', 'tenure']).where('id', 'in', residentIds).execute()).map((r) => [r.id, r.tenure]) : []);
+      const rows = stale.map((r) => ({ ...r, tenure: r.resident_id ? (tenures.get(r.resident_id) ?? null) : null }));
       if (!rows.length) return 0;
       const events = await trx
         .selectFrom('history')
@@ -203,10 +208,11 @@ export async function refreshStageFacts(db: Db, calendar: WorkingDayCalendar, ba
       for (const r of rows) {
         const evs = byId.get(r.id);
         if (!evs?.length) continue;
-        const out = stageFactRows(r.id, project(evs, calendar), r);
+        const state = project(evs, calendar);
+        const out = stageFactRows(r.id, state, r);
         stages.push(...out.stages);
         extensions.push(...out.extensions);
-        summaries.push(summaryRow(r.id, evs, calendar));
+        summaries.push(summaryRow(r.id, evs, calendar, state));
       }
       for (let i = 0; i < summaries.length; i += 1000) await trx.insertInto('complaint_case_summaries').values(summaries.slice(i, i + 1000)).execute();
       for (let i = 0; i < stages.length; i += 1000) await trx.insertInto('complaint_stage_facts').values(stages.slice(i, i + 1000)).execute();
