@@ -870,5 +870,12 @@ export interface ComplaintCaseSummariesTable {
   complaint_id: string;
   first_on: DateCol;
   last_on: DateCol;
-  summary: Json<import('../core/self-assessment.js').CaseSummary>;
+  channel: string;
+  service_area: string | null;
+  contractor: string | null;
+  representative: boolean;
+  from_service_request: boolean;
+  logged_by: string | null;
+  /** CaseSummary as JSON. */
+  summary: string;
 }

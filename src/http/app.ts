@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DatabaseHandle, Db } from '../db/database.js';
+import { refreshStageFacts } from '../services/stage-facts.js';
 import { buildServices, type Services } from '../services/index.js';
 import { authorise, enforceRouteAccess, type RouteTable } from './access.js';
 import { errorHandler, isDatabaseUnavailable } from './errors.js';
@@ -81,6 +82,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('routeTable', routeTable);
   app.decorate('db', opts.database.db);
   app.decorate('services', buildServices(opts.database.db, opts.clock));
+  // The measures' stored facts and case summaries: fold any that are stale (a database from before
+  // they were stored, or a calendar change another instance did not finish) before serving, so
+  // reports only ever read them.
+  app.addHook('onReady', async () => {
+    const folded = await refreshStageFacts(opts.database.db, await app.services.settings.calendar());
+    if (folded > 0) app.log.info({ folded }, 'stored facts folded again for complaints whose facts were out of date');
+  });
   enforceRouteAccess(app, routeTable);
   await app.register(cookie);
 

@@ -13,7 +13,7 @@ import { CopyStream } from './csv.js';
 import { homeFacts, residentId, type ShardSpec } from './model.js';
 import { simulateComplaint, projectionColumns, type SeedStaff } from './simulate.js';
 import type { RemedyRecord } from '../core/remedies.js';
-import { EXTENSION_FACT_COLUMNS, STAGE_FACT_COLUMNS, stageFactRows, summaryRow } from '../services/stage-facts.js';
+import { EXTENSION_FACT_COLUMNS, STAGE_FACT_COLUMNS, stageFactRows, summaryRow, SUMMARY_COLUMNS } from '../services/stage-facts.js';
 import type { LifecycleEvent } from '../core/lifecycle.js';
 
 const spec = JSON.parse(process.argv[2]) as ShardSpec;
@@ -32,7 +32,7 @@ const streams = {
   complaints: new CopyStream(url, 'complaints', ['id', 'reference', 'resident_id', 'anonymous', 'channel', 'received_at', 'received_on', 'issue_arose', 'description', 'outcome_sought', 'service_area', 'category', 'service_request_id', 'subject_staff_ids', 'logged_by', 'rule_version', 'status', 'stage', 'stage1_handler_id', 'stage2_handler_id', 'outcome', 'next_due_on', 'next_due_kind', 'vulnerable', 'extended', 'closed_on', 'created_at', 'updated_at', 'version', 'facts_version']),
   stageFacts: new CopyStream(url, 'complaint_stage_facts', [...STAGE_FACT_COLUMNS]),
   extensionFacts: new CopyStream(url, 'complaint_extension_facts', [...EXTENSION_FACT_COLUMNS]),
-  caseSummaries: new CopyStream(url, 'complaint_case_summaries', ['complaint_id', 'first_on', 'last_on', 'summary']),
+  caseSummaries: new CopyStream(url, 'complaint_case_summaries', [...SUMMARY_COLUMNS]),
   history: new CopyStream(url, 'history', ['complaint_id', 'resident_id', 'entity', 'entity_id', 'action', 'event', 'before', 'after', 'actor_id', 'actor_label', 'at']),
   remedies: new CopyStream(url, 'remedies', ['id', 'complaint_id', 'stage', 'type', 'description', 'owner_user_id', 'status', 'source', 'recorded_on', 'amount_pence', 'due_on', 'approval_required', 'approval_limit_pence', 'offered_on', 'open_until', 'accepted_on', 'paid_on', 'payment_method', 'payment_reference', 'not_offset_confirmed', 'completed_on', 'completion_note', 'created_by', 'created_at', 'updated_at', 'version']),
   actions: new CopyStream(url, 'actions', ['complaint_id', 'stage', 'description', 'owner_team', 'due_on', 'status', 'source', 'recorded_on', 'completed_on', 'completion_note', 'created_by', 'created_at', 'updated_at', 'version']),
@@ -130,8 +130,8 @@ async function main() {
     const facts = stageFactRows(id, state, { received_on: state.receivedOn, tenure: f.tenure, channel, service_area: area, category });
     for (const r of facts.stages) await streams.stageFacts.row(STAGE_FACT_COLUMNS.map((k) => r[k]));
     for (const r of facts.extensions) await streams.extensionFacts.row(EXTENSION_FACT_COLUMNS.map((k) => r[k]));
-    const summary = summaryRow(id, sim.steps.map((s) => ({ ...s.event, actorId: s.actor.id, at: s.at.toISOString() }) as LifecycleEvent), cal, state);
-    await streams.caseSummaries.row([summary.complaint_id, summary.first_on, summary.last_on, summary.summary]);
+    const summary = summaryRow(id, sim.steps.map((s) => ({ ...s.event, actorId: s.actor.id, at: s.at.toISOString() }) as LifecycleEvent), cal, { channel, service_area: area, contractor: null, representative_id: null, service_request_id: srId, logged_by: logger.id }, state);
+    await streams.caseSummaries.row(SUMMARY_COLUMNS.map((k) => summary[k]));
 
     // History in the order the services write it: each lifecycle event, then what it caused.
     const remedyIds = sim.remedies.map(() => crypto.randomUUID());

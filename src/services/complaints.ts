@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { ComplaintRow, HistoryRow } from '../db/schema.js';
 import type { WorkingDayCalendar } from '../core/calendar.js';
-import { writeStageFacts } from './stage-facts.js';
+import { refreshStageFacts, writeStageFacts } from './stage-facts.js';
 import { addDays, dayOfWeek, isValidLocalDate, londonDateOf, type LocalDate } from '../core/dates.js';
 import {
   currentStage,
@@ -778,9 +778,13 @@ export class ComplaintService {
     });
   }
 
-  /** After a calendar change, recompute the due-date projection of every open complaint. */
+  /**
+   * After a calendar change, recompute the due-date projection of every open complaint, and fold
+   * again the measures' stored facts of every complaint (they carry dates worked out with it).
+   */
   async recomputeOpenProjections(): Promise<{ changed: string[] }> {
     const calendar = await this.settings.calendar();
+    await refreshStageFacts(this.db, calendar);
     const open = await this.db.selectFrom('complaints').select(['id', 'reference', 'next_due_on']).where('status', 'in', OPEN_STATUSES).execute();
     const changed: string[] = [];
     for (const c of open) {

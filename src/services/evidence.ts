@@ -3,13 +3,12 @@
  * lifecycle engine when the complaint last changed and stored beside it, and the contacts, service
  * requests, needs, restrictions, letters, remedies and actions around them) and hands it to the
  * pure core, which counts the cases and writes the self-assessment's evidence sentences and flags.
- * Reads only, apart from bringing stale stored summaries up to date.
+ * Reads only.
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { londonDateOf, type LocalDate } from '../core/dates.js';
 import { newCaseTally, provisionEvidence, tallyCase, type CaseSummary, type EvidenceInput } from '../core/self-assessment.js';
-import { refreshStageFacts } from './stage-facts.js';
 
 /** How many complaints the evidence reads at a time. */
 const EVIDENCE_BATCH = 5000;
@@ -17,11 +16,10 @@ interface CaseRow {
   complaint_id: string;
   last_on: LocalDate;
   summary: string;
-  reference: string;
   channel: string;
-  representative_id: string | null;
+  representative: boolean;
   contractor: string | null;
-  service_request_id: string | null;
+  from_service_request: boolean;
   service_area: string | null;
   logged_by_role: string | null;
 }
@@ -60,18 +58,16 @@ export class EvidenceService {
     const { settings } = await this.settings.load();
     const londonDay = (col: string) => sql<string>`(${sql.ref(col)} at time zone 'Europe/London')::date`;
 
-    // The complaints with any day in the period (from their stored summaries, brought up to date
-    // first), read in batches and counted as they come, so none is held longer than its batch.
-    await refreshStageFacts(db, await this.settings.calendar());
+    // The complaints with any day in the period (from their stored summaries), read in batches and
+    // counted as they come, so none is held longer than its batch.
     const cases = newCaseTally();
     const period = { from, to, asAt };
     let after: { lastOn: LocalDate; id: string } | null = null;
     for (;;) {
       const batch: CaseRow[] = await db
         .selectFrom('complaint_case_summaries as s')
-        .innerJoin('complaints as c', 'c.id', 's.complaint_id')
-        .leftJoin('users as u', 'u.id', 'c.logged_by')
-        .select(['s.complaint_id', 's.last_on', sql<string>`s.summary::text`.as('summary'), 'c.reference', 'c.channel', 'c.representative_id', 'c.contractor', 'c.service_request_id', 'c.service_area', 'u.role as logged_by_role'])
+        .leftJoin('users as u', 'u.id', 's.logged_by')
+        .select(['s.complaint_id', 's.last_on', 's.summary', 's.channel', 's.representative', 's.contractor', 's.from_service_request', 's.service_area', 'u.role as logged_by_role'])
         .where('s.last_on', '>=', from)
         .where('s.first_on', '<=', to)
         .$if(after !== null, (q) => q.where(sql<boolean>`(s.last_on, s.complaint_id) > (${after!.lastOn}::date, ${after!.id}::uuid)`))
@@ -84,12 +80,12 @@ export class EvidenceService {
           cases,
           {
             id: r.complaint_id,
-            reference: r.reference,
+            reference: '',
             channel: r.channel,
             loggedByRole: r.logged_by_role ?? null,
-            representative: !!r.representative_id,
+            representative: r.representative,
             contractor: r.contractor,
-            fromServiceRequest: !!r.service_request_id,
+            fromServiceRequest: r.from_service_request,
             serviceArea: r.service_area,
             summary: JSON.parse(r.summary) as CaseSummary,
           },

@@ -4,9 +4,9 @@
  *
  * Facts come from the engine: each complaint's events are folded by `project` (lifecycle.ts) into
  * per-stage facts (`complaintFacts`), which the engine stores in the same transaction as the
- * events (stage-facts.ts). A report first brings any stale stored facts up to date (after a
- * calendar change, say), then counts them in PostgreSQL (measure-queries.ts): a year's figures are
- * one grouped query, with nothing held in memory between requests.
+ * events (stage-facts.ts; a calendar change folds them all again, and so does start-up for any
+ * left stale). A report only reads: it counts them in PostgreSQL (measure-queries.ts), a year's
+ * figures in one grouped query, with nothing held in memory between requests.
  *
  * API for other reports (self-assessment, annual report):
  * - `facts(asOf)`: ComplaintFacts of every complaint received on or before `asOf`.
@@ -48,7 +48,6 @@ import { puttingThingsRightFigures, type FigureSources } from './remedy-figures.
 import type { SettingsService } from './settings.js';
 import type { ReportBlock, ReportDocument } from './report-documents.js';
 import { dashboardTally, storedFacts, tsmFigureFacts, tsmTallies } from './measure-queries.js';
-import { refreshStageFacts } from './stage-facts.js';
 
 export const reportSettingsSchema = z
   .object({
@@ -161,14 +160,8 @@ export class ReportService {
 
   // ------------------------------------------------------------------ facts
 
-  /** Bring the stored facts up to date (see stage-facts.ts); cheap when they already are. */
-  private async currentFacts(): Promise<void> {
-    await refreshStageFacts(this.db, await this.settings.calendar());
-  }
-
   /** The facts of every complaint received on or before `receivedBy` (a London date), from the stored facts. */
   async facts(receivedBy: LocalDate): Promise<ComplaintFacts[]> {
-    await this.currentFacts();
     const rs = await this.reportSettings();
     return storedFacts(this.db, { receivedBy }, rs.unknownTenure);
   }
@@ -184,7 +177,6 @@ export class ReportService {
     checkYear(year);
     const y = reportingYear(year);
     const today = this.today();
-    await this.currentFacts();
     const [rs, homes, responses] = await Promise.all([this.reportSettings(), this.homeCountsFor(year), this.surveyResponses(y.from, y.to)]);
     const tallies = await tsmTallies(this.db, y, today, rs.unknownTenure, withIds);
     const result = tsmFromTallies(tallies, { year, homes, asOf: today, basis: rs.ch02Basis });
@@ -198,7 +190,6 @@ export class ReportService {
     const line = figureLine(figure);
     const y = reportingYear(year);
     const today = this.today();
-    await this.currentFacts();
     const rs = await this.reportSettings();
     const facts = await tsmFigureFacts(this.db, y, today, rs.unknownTenure, figure.stage, figure.tenure, line);
     const items = facts.map((f) => drillRow(f, f.stages.find((x) => x.stage === figure.stage)!));
@@ -274,7 +265,6 @@ export class ReportService {
     requirePermission(actor, 'reports:read');
     checkPeriod(from, to);
     const today = this.today();
-    await this.currentFacts();
     const figures = dashboardFromTally(await dashboardTally(this.db, from, to, today), { from, to, asOf: today });
     const { settings } = await this.settings.load();
     const groundLabels = Object.fromEntries(settings.exclusionGrounds.map((g) => [g.key, g.label]));

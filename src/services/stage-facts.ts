@@ -8,10 +8,12 @@
  *
  * - The engine writes them in the transaction that changes the complaint (`writeStageFacts`,
  *   called by ComplaintService) and stamps `complaints.facts_version` with the new version.
- * - `refreshStageFacts` runs before a report: it folds again every complaint whose facts_version
- *   is not its version (a database from before migration 0012, or a change made without the
- *   engine), found through a partial index, and all of them when the calendar the facts were
- *   folded with has changed (a closure day added, say), which is recorded in the settings table.
+ * - `refreshStageFacts` runs when the server starts and after a calendar change (the settings
+ *   service's callers run ComplaintService.recomputeOpenProjections): it folds again every
+ *   complaint whose facts_version is not its version (a database from before migration 0012, or a
+ *   change made without the engine), found through a partial index, and all of them when the
+ *   calendar the facts were folded with has changed (a closure day added, say), which is recorded
+ *   in the settings table. Reports only read.
  * - The resident's tenure and the complaint's channel, service area and category are copied onto
  *   the rows; ResidentService updates the tenure when it changes.
  */
@@ -30,6 +32,17 @@ export const FACTS_CALENDAR_KEY = 'facts_calendar';
 export function factsCalendarKey(calendar: WorkingDayCalendar): string {
   return `${FACTS_VERSION}.${CASE_SUMMARY_VERSION}:${JSON.stringify(calendar.settings)}`;
 }
+
+/** The complaint's own columns the evidence counts (beside its summary). */
+export interface SummaryMetaRow {
+  channel: string;
+  service_area: string | null;
+  contractor: string | null;
+  representative_id: string | null;
+  service_request_id: string | null;
+  logged_by: string | null;
+}
+export const SUMMARY_COLUMNS = ['complaint_id', 'first_on', 'last_on', 'channel', 'service_area', 'contractor', 'representative', 'from_service_request', 'logged_by', 'summary'] as const;
 
 export interface FactsMetaRow {
   received_on: LocalDate;
@@ -110,27 +123,47 @@ export function factRows(complaintId: string, facts: readonly StageFacts[], meta
 }
 
 /** The row of one complaint's case summary. */
-export function summaryRow(complaintId: string, events: readonly LifecycleEvent[], calendar: WorkingDayCalendar, state?: ComplaintState) {
+export function summaryRow(complaintId: string, events: readonly LifecycleEvent[], calendar: WorkingDayCalendar, meta: SummaryMetaRow, state?: ComplaintState) {
   const summary = caseSummary(events, calendar, state);
   const span = summarySpan(summary);
-  return { complaint_id: complaintId, first_on: span.first, last_on: span.last, summary: JSON.stringify(summary) };
+  return {
+    complaint_id: complaintId,
+    first_on: span.first,
+    last_on: span.last,
+    channel: meta.channel,
+    service_area: meta.service_area,
+    contractor: meta.contractor,
+    representative: !!meta.representative_id,
+    from_service_request: !!meta.service_request_id,
+    logged_by: meta.logged_by,
+    summary: JSON.stringify(summary),
+  };
 }
 
 /**
  * Replace one complaint's stored facts and summary, inside the caller's transaction (which must
  * hold the complaint's row lock, as the engine's commands do). `state` is `project(events)`.
  */
-export async function writeStageFacts(trx: Db, complaintId: string, events: readonly LifecycleEvent[], state: ComplaintState, calendar: WorkingDayCalendar, meta: FactsMetaRow): Promise<void> {
+export async function writeStageFacts(trx: Db, complaintId: string, events: readonly LifecycleEvent[], state: ComplaintState, calendar: WorkingDayCalendar, meta: FactsMetaRow & SummaryMetaRow): Promise<void> {
   const { stages, extensions } = stageFactRows(complaintId, state, meta);
   await trx.deleteFrom('complaint_extension_facts').where('complaint_id', '=', complaintId).execute();
   await trx.deleteFrom('complaint_stage_facts').where('complaint_id', '=', complaintId).execute();
   if (stages.length) await trx.insertInto('complaint_stage_facts').values(stages).execute();
   if (extensions.length) await trx.insertInto('complaint_extension_facts').values(extensions).execute();
-  const sum = summaryRow(complaintId, events, calendar, state);
+  const { complaint_id: _, ...sum } = summaryRow(complaintId, events, calendar, meta, state);
   await trx
     .insertInto('complaint_case_summaries')
-    .values(sum)
-    .onConflict((oc) => oc.column('complaint_id').doUpdateSet({ first_on: sum.first_on, last_on: sum.last_on, summary: sum.summary }))
+    .values({ complaint_id: complaintId, ...sum })
+    .onConflict((oc) => oc.column('complaint_id').doUpdateSet(sum))
+    .execute();
+}
+
+/** A complaint no longer has a representative (their details were erased): its summary says so too. */
+export async function clearSummaryRepresentative(trx: Db, residentId: string): Promise<void> {
+  await trx
+    .updateTable('complaint_case_summaries')
+    .set({ representative: false })
+    .where('complaint_id', 'in', (eb) => eb.selectFrom('complaints').select('id').where('resident_id', '=', residentId))
     .execute();
 }
 
@@ -171,7 +204,7 @@ export async function refreshStageFacts(db: Db, calendar: WorkingDayCalendar, ba
       // The stale rows, from the partial index complaints_facts_stale.
       const stale = await trx
         .selectFrom('complaints')
-        .select(['id', 'version', 'received_on', 'channel', 'service_area', 'category', 'resident_id'])
+        .select(['id', 'version', 'received_on', 'channel', 'service_area', 'category', 'resident_id', 'contractor', 'representative_id', 'service_request_id', 'logged_by'])
         .where(sql<boolean>`facts_version is distinct from version`)
         // In id order, so the partial index is walked (the planner misjudges the condition's rows).
         .orderBy('id')
@@ -212,7 +245,7 @@ export async function refreshStageFacts(db: Db, calendar: WorkingDayCalendar, ba
         const out = stageFactRows(r.id, state, r);
         stages.push(...out.stages);
         extensions.push(...out.extensions);
-        summaries.push(summaryRow(r.id, evs, calendar, state));
+        summaries.push(summaryRow(r.id, evs, calendar, r, state));
       }
       for (let i = 0; i < summaries.length; i += 1000) await trx.insertInto('complaint_case_summaries').values(summaries.slice(i, i + 1000)).execute();
       for (let i = 0; i < stages.length; i += 1000) await trx.insertInto('complaint_stage_facts').values(stages.slice(i, i + 1000)).execute();

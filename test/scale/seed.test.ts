@@ -73,8 +73,8 @@ test('every seeded row is the projection of its own history, as the services sto
     assert.deepEqual(extensionFacts.filter((r) => r.complaint_id === c.id).map((r) => ({ ...r, stage: Number(r.stage), seq: Number(r.seq) })), want.extensions, `${c.reference}: extension facts`);
     extended += want.extensions.length;
     const summary = await h.db.selectFrom('complaint_case_summaries').selectAll().where('complaint_id', '=', c.id).executeTakeFirstOrThrow();
-    const wantSummary = summaryRow(c.id, events, cal);
-    assert.deepEqual(summary, { ...wantSummary, summary: JSON.parse(wantSummary.summary) }, `${c.reference}: case summary`);
+    const wantSummary = summaryRow(c.id, events, cal, c);
+    assert.deepEqual({ ...summary, summary: JSON.parse(summary.summary) }, { ...wantSummary, summary: JSON.parse(wantSummary.summary) }, `${c.reference}: case summary`);
     assert.equal(c.facts_version, c.version, `${c.reference}: facts current`);
     assert.ok(c.version >= 1 && c.version <= events.length, `${c.reference}: one version per command`);
     statuses.add(`${c.stage}:${c.status}`);

@@ -60,13 +60,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
   await sql`create index complaint_extension_facts_told on complaint_extension_facts (resident_told_on)`.execute(db);
   // What the self-assessment's evidence and the annual report count from each complaint
-  // (caseSummary in src/core/self-assessment.ts), with the first and last days it carries.
+  // (caseSummary in src/core/self-assessment.ts, as JSON text: it is only ever parsed by the
+  // server), with the first and last days it carries and the complaint's columns they need.
   await sql`
     create table complaint_case_summaries (
       complaint_id uuid primary key references complaints (id) on delete cascade,
       first_on date not null,
       last_on date not null,
-      summary jsonb not null
+      channel text not null,
+      service_area text,
+      contractor text,
+      representative boolean not null,
+      from_service_request boolean not null,
+      logged_by uuid,
+      summary text not null
     )`.execute(db);
   await sql`create index complaint_case_summaries_span on complaint_case_summaries (last_on, complaint_id)`.execute(db);
 }

@@ -17,6 +17,7 @@ import type { Actor } from '../actor.js';
 import { requirePermission } from '../actor.js';
 import { InvalidInput, NotFound } from '../errors.js';
 import { recordHistory } from '../history.js';
+import { clearSummaryRepresentative } from '../stage-facts.js';
 
 export const ANONYMISED = '[anonymised]';
 const CLOSED_STATUSES = ['closed', 'refused', 'withdrawn'];
@@ -395,6 +396,7 @@ async function anonymiseResident(trx: Db, residentId: string): Promise<void> {
   await trx.deleteFrom('resident_needs').where('resident_id', '=', residentId).execute();
   await trx.deleteFrom('contact_restrictions').where('resident_id', '=', residentId).execute();
   await trx.updateTable('complaints').set({ representative_id: null }).where('resident_id', '=', residentId).execute();
+  await clearSummaryRepresentative(trx, residentId);
   await trx.deleteFrom('representatives').where('resident_id', '=', residentId).execute();
   await trx.updateTable('contacts').set({ summary: ANONYMISED }).where('resident_id', '=', residentId).execute();
   await trx.updateTable('service_requests').set({ description: ANONYMISED }).where('resident_id', '=', residentId).execute();
