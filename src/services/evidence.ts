@@ -56,7 +56,9 @@ export class EvidenceService {
     const today = londonDateOf(this.clock());
     const asAt = to < today ? to : today;
     const { settings } = await this.settings.load();
-    const londonDay = (col: string) => sql<string>`(${sql.ref(col)} at time zone 'Europe/London')::date`;
+    // An instant on a London day from `from` to `to`, as a range its index can serve.
+    const onLondonDays = (col: string) =>
+      sql<boolean>`${sql.ref(col)} >= (${from}::date::timestamp at time zone 'Europe/London') and ${sql.ref(col)} < ((${to}::date + 1)::timestamp at time zone 'Europe/London')`;
 
     // The complaints with any day in the period (from their stored summaries), read in batches and
     // counted as they come, so none is held longer than its batch.
@@ -105,8 +107,7 @@ export class EvidenceService {
           sql<string>`count(*) filter (where choice_offered)`.as('offered'),
           sql<string>`count(*) filter (where choice = 'complaint')`.as('complaint'),
         ])
-        .where(londonDay('received_at'), '>=', from)
-        .where(londonDay('received_at'), '<=', to)
+        .where(onLondonDays('received_at'))
         .executeTakeFirstOrThrow(),
       db
         .selectFrom('service_requests')
@@ -114,10 +115,9 @@ export class EvidenceService {
           sql<string>`count(*)`.as('logged'),
           sql<string>`count(*) filter (where status = 'open')`.as('open'),
           sql<string>`count(*) filter (where last_reviewed_on is not null)`.as('reviewed'),
-          sql<string>`count(*) filter (where id in (select service_request_id from complaints where service_request_id is not null))`.as('raised'),
+          sql<string>`count(*) filter (where exists (select 1 from complaints c where c.service_request_id = service_requests.id))`.as('raised'),
         ])
-        .where(londonDay('received_at'), '>=', from)
-        .where(londonDay('received_at'), '<=', to)
+        .where(onLondonDays('received_at'))
         .executeTakeFirstOrThrow(),
       db
         .selectFrom('resident_needs')
@@ -137,8 +137,7 @@ export class EvidenceService {
       db
         .selectFrom('letters')
         .select(['kind', sql<string>`count(*)`.as('n')])
-        .where(londonDay('sent_at'), '>=', from)
-        .where(londonDay('sent_at'), '<=', to)
+        .where(onLondonDays('sent_at'))
         .groupBy('kind')
         .execute(),
       db
