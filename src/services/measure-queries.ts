@@ -173,20 +173,21 @@ export async function dashboardTally(db: Db, from: LocalDate, to: LocalDate, tod
     sql<Record<string, number>>`
       select stage, ${sql.join(counted.map((k) => sql`count(*) filter (where ${stageCols[k]})::int as ${sql.ref(k)}`))}
       from complaint_stage_facts f where ${overlaps(w)} group by stage`.execute(db),
-    // Month, channel, service area, category, outcome and refusal ground, in one pass.
-    sql<{ kind: string; stage: number; key: string; n: number }>`
-      select kind, stage, key, count(*)::int as n from (
-        select f.stage, g.kind, g.key from complaint_stage_facts f
-        cross join lateral (values
-          ('month', case when ${startedIn(w)} then to_char(started_on, 'YYYY-MM') end),
-          ('channel', case when stage = 1 and ${startedIn(w)} then channel end),
-          ('area', case when stage = 1 and ${startedIn(w)} then coalesce(service_area, 'Not recorded') end),
-          ('category', case when stage = 1 and ${startedIn(w)} then coalesce(category, 'Not recorded') end),
-          ('outcome', case when ${respondedIn(w)} then coalesce(outcome, 'not_recorded') end),
-          ('refusal', case when ${endedIn} and ended_how = 'refused' then coalesce(ended_ground, 'not_recorded') end)
-        ) as g(kind, key)
-        where ${overlaps(w)} and g.key is not null
-      ) x group by 1, 2, 3`.execute(db),
+    // Month, channel, service area, category, outcome and refusal ground, in one pass (grouping sets).
+    sql<{ g: number; stage: number; month: string | null; channel: string | null; area: string | null; category: string | null; outcome: string | null; refusal: string | null; n: number }>`
+      with x as (
+        select stage,
+          case when ${startedIn(w)} then to_char(started_on, 'YYYY-MM') end as month,
+          case when stage = 1 and ${startedIn(w)} then channel end as channel,
+          case when stage = 1 and ${startedIn(w)} then coalesce(service_area, 'Not recorded') end as area,
+          case when stage = 1 and ${startedIn(w)} then coalesce(category, 'Not recorded') end as category,
+          case when ${respondedIn(w)} then coalesce(outcome, 'not_recorded') end as outcome,
+          case when ${endedIn} and ended_how = 'refused' then coalesce(ended_ground, 'not_recorded') end as refusal
+        from complaint_stage_facts f where ${overlaps(w)}
+      )
+      select grouping(month, channel, area, category, outcome, refusal)::int as g, stage, month, channel, area, category, outcome, refusal, count(*)::int as n
+      from x
+      group by grouping sets ((stage, month), (stage, channel), (stage, area), (stage, category), (stage, outcome), (stage, refusal))`.execute(db),
     sql<{ stage: number; extended: number; compliant: number; beyond_cap_with_good_reason: number; told_late: number }>`
       select stage, count(*)::int as extended, count(*) filter (where all_compliant)::int as compliant,
         count(*) filter (where any_beyond_good)::int as beyond_cap_with_good_reason, count(*) filter (where any_told_late)::int as told_late
@@ -217,14 +218,16 @@ export async function dashboardTally(db: Db, from: LocalDate, to: LocalDate, tod
       toldLate: e?.told_late ?? 0,
     });
   }
-  for (const g of groups.rows) {
-    const stage = Number(g.stage) as 1 | 2;
-    if (g.kind === 'month') tally.months.push({ month: g.key, stage, count: g.n });
-    else if (g.kind === 'channel') tally.channel.push({ key: g.key, count: g.n });
-    else if (g.kind === 'area') tally.serviceArea.push({ key: g.key, count: g.n });
-    else if (g.kind === 'category') tally.category.push({ key: g.key, count: g.n });
-    else if (g.kind === 'outcome') tally.outcomes.push({ stage, key: g.key, count: g.n });
-    else if (g.kind === 'refusal') tally.refusals.push({ stage, key: g.key, count: g.n });
+  // grouping() sets a bit for each column not grouped: 0b011111 is the month's set, 0b111110 the refusal's.
+  for (const r of groups.rows) {
+    const stage = Number(r.stage) as 1 | 2;
+    const g = Number(r.g);
+    if (g === 0b011111 && r.month) tally.months.push({ month: r.month, stage, count: r.n });
+    else if (g === 0b101111 && r.channel) tally.channel.push({ key: r.channel, count: r.n });
+    else if (g === 0b110111 && r.area) tally.serviceArea.push({ key: r.area, count: r.n });
+    else if (g === 0b111011 && r.category) tally.category.push({ key: r.category, count: r.n });
+    else if (g === 0b111101 && r.outcome) tally.outcomes.push({ stage, key: r.outcome, count: r.n });
+    else if (g === 0b111110 && r.refusal) tally.refusals.push({ stage, key: r.refusal, count: r.n });
   }
   return tally;
 }
