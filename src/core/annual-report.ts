@@ -47,15 +47,12 @@ export interface PerformanceFigures extends EvidenceFigures {
 export function performanceFigures(input: EvidenceInput): PerformanceFigures {
   const base = evidenceFigures(input);
   const t = input.cases;
-  const byType: Record<string, number> = {};
-  for (const r of input.remedies) byType[r.type] = (byType[r.type] ?? 0) + 1;
-  const fin = input.remedies.filter((r) => r.type === 'financial');
   return {
     ...base,
     outcomes: t.outcomes,
     serviceAreas: Object.entries(t.serviceAreas).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
     refusals: [...t.refusals.values()].sort((a, b) => b.count - a.count),
-    remedies: { total: input.remedies.length, byType, compensationPaidPence: fin.filter((r) => r.paidOn).reduce((a, r) => a + (r.amountPence ?? 0), 0), financialOffers: fin.length },
+    remedies: { total: input.remedies.recorded, byType: input.remedies.byType, compensationPaidPence: input.remedies.paidPence, financialOffers: input.remedies.financial },
     withdrawn: t.withdrawn,
   };
 }

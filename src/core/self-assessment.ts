@@ -186,8 +186,10 @@ export interface EvidenceInput {
   needs: { recorded: number; reviewsOverdue: number };
   restrictions: { inForce: number; reviewsOverdue: number; withEqualityConsiderations: number };
   letters: { sent: number; byKind: Record<string, number> };
-  remedies: { type: string; stage: number; status: string; dueOn: LocalDate | null; completedOn: LocalDate | null; paidOn: LocalDate | null; amountPence: number | null; impactBand: string | null }[];
-  actions: { stage: number | null; status: string; dueOn: LocalDate | null; completedOn: LocalDate | null; owner: string | null }[];
+  /** Remedies recorded in the period, counted (by the evidence service, in SQL). */
+  remedies: RemedyTally;
+  /** Outstanding actions recorded in the period, counted (by the evidence service, in SQL). */
+  actions: ActionTally;
   /** Open complaints per handler now. */
   caseloads: number[];
   exclusionGrounds: { key: string; label: string }[];
@@ -197,6 +199,29 @@ export interface EvidenceInput {
   /** Filled in by the learning register and Ombudsman cases when they are present. */
   learning?: { raised: number; done: number } | null;
   ombudsman?: { determinations: number; nonComplianceFindings: number } | null;
+}
+
+/**
+ * The remedies recorded in a period, as the evidence and the annual report count them. Dated: with
+ * a date to be done by and not cancelled; on time: done or paid by it; late: done or paid after it,
+ * or still not done after it at the figures' date (declined and lapsed offers are neither).
+ */
+export interface RemedyTally {
+  recorded: number;
+  byType: Record<string, number>;
+  financial: number;
+  financialWithImpactBand: number;
+  paidPence: number;
+  dated: number;
+  datedOnTime: number;
+  datedLateOrOverdue: number;
+}
+
+/** Outstanding actions recorded in a period: how many, how many owners, and by stage. */
+export interface ActionTally {
+  recorded: number;
+  owners: number;
+  byStage: Record<1 | 2, { recorded: number; open: number; overdue: number; done: number; doneByDate: number }>;
 }
 
 export interface ProvisionEvidence {
@@ -452,8 +477,7 @@ export function provisionEvidence(input: EvidenceInput): { figures: EvidenceFigu
 
   const maxLoad = input.caseloads.length ? Math.max(...input.caseloads) : 0;
   const avgLoad = input.caseloads.length ? input.caseloads.reduce((a, b) => a + b, 0) / input.caseloads.length : 0;
-  const owners = new Set(input.actions.map((a) => a.owner).filter(Boolean)).size;
-  say('4.2', `${plural(input.actions.length, 'outstanding action')} assigned to ${plural(owners, 'owner')} across teams.`);
+  say('4.2', `${plural(input.actions.recorded, 'outstanding action')} assigned to ${plural(input.actions.owners, 'owner')} across teams.`);
   say('4.3', `${plural(input.caseloads.length, 'handler')} with open complaints at ${input.asAt}: ${avgLoad.toFixed(1)} each on average, ${n(maxLoad)} at most.`);
 
   say('5.2', 'The complaint process has exactly two stages; no other stage can be recorded.');
@@ -491,13 +515,9 @@ export function provisionEvidence(input: EvidenceInput): { figures: EvidenceFigu
     if (fs.beyondCap > fs.beyondCapWithGoodReason) flag(extId, `${n(fs.beyondCap - fs.beyondCapWithGoodReason)} extensions went beyond the limit without a good reason.`);
     say(noticeId, `${ofPct(fs.extensions - fs.toldLate, fs.extensions)} stage ${st} extension notices sent before the date in force, all with the Ombudsman's details.`);
     if (fs.toldLate > 0) flag(noticeId, `${plural(fs.toldLate, 'extension')} told to the resident after the response date had passed.`);
-    const acts = input.actions.filter((a) => a.stage === st);
-    const open = acts.filter((a) => a.status === 'open');
-    const overdue = open.filter((a) => a.dueOn && a.dueOn < input.asAt);
-    const done = acts.filter((a) => a.status === 'done');
-    const doneOnTime = done.filter((a) => !a.dueOn || (a.completedOn && a.completedOn <= a.dueOn));
-    say(actId, `${plural(acts.length, `outstanding action`)} from stage ${st} responses: ${n(done.length)} done (${ofPct(doneOnTime.length, done.length)} by the date set), ${n(open.length)} open, ${n(overdue.length)} overdue at ${input.asAt}.`);
-    if (below(open.length - overdue.length, open.length)) flag(actId, `${plural(overdue.length, 'action')} overdue.`);
+    const a = input.actions.byStage[st];
+    say(actId, `${plural(a.recorded, `outstanding action`)} from stage ${st} responses: ${n(a.done)} done (${ofPct(a.doneByDate, a.done)} by the date set), ${n(a.open)} open, ${n(a.overdue)} overdue at ${input.asAt}.`);
+    if (below(a.open - a.overdue, a.open)) flag(actId, `${plural(a.overdue, 'action')} overdue.`);
     say(pointsId, `${n(fs.responded)} stage ${st} responses answered ${n(fs.pointsAnswered)} of ${n(fs.pointsTotal)} points of the complaint definitions, each with reasons.`);
   };
   stageClocks(1, s1, '6.2', '6.3', '6.4', '6.5', '6.6', '6.7', '10');
@@ -512,23 +532,14 @@ export function provisionEvidence(input: EvidenceInput): { figures: EvidenceFigu
   say('6.20', `${n(s2.responded)} stage 2 responses recorded ${n(s2.contributorsTotal)} contributors (${s2.responded ? (s2.contributorsTotal / s2.responded).toFixed(1) : '0.0'} each on average).`);
 
   const remedies = input.remedies;
-  const byType: Record<string, number> = {};
-  for (const r of remedies) byType[r.type] = (byType[r.type] ?? 0) + 1;
-  const types = Object.entries(byType)
+  const types = Object.entries(remedies.byType)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([k, v]) => `${k.replace(/_/g, ' ')} ${n(v)}`)
     .join(', ');
-  say('7.1', `${plural(remedies.length, 'remedy', 'remedies')} recorded ${period}${types ? ` (${types})` : ''}.`);
-  const financial = remedies.filter((r) => r.type === 'financial');
-  const paid = financial.filter((r) => r.paidOn);
-  const withBand = financial.filter((r) => r.impactBand);
-  say('7.2', `${plural(financial.length, 'financial remedy', 'financial remedies')} offered, ${ofPct(withBand.length, financial.length)} with the impact assessed against the guidance bands; ${pounds(paid.reduce((a, r) => a + (r.amountPence ?? 0), 0))} paid.`);
-  const dated = remedies.filter((r) => r.dueOn && r.status !== 'cancelled');
-  const finishedOn = (r: (typeof remedies)[number]) => r.completedOn ?? r.paidOn;
-  const onTime = dated.filter((r) => finishedOn(r) && finishedOn(r)! <= r.dueOn!);
-  const late = dated.filter((r) => (finishedOn(r) ? finishedOn(r)! > r.dueOn! : r.dueOn! < input.asAt) && !['declined', 'lapsed'].includes(r.status));
-  say('7.3', `${ofPct(onTime.length, dated.length)} remedies with a date were carried out by it; ${n(late.length)} late or overdue.`);
-  if (below(dated.length - late.length, dated.length)) flag('7.3', `${plural(late.length, 'remedy', 'remedies')} late or overdue.`);
+  say('7.1', `${plural(remedies.recorded, 'remedy', 'remedies')} recorded ${period}${types ? ` (${types})` : ''}.`);
+  say('7.2', `${plural(remedies.financial, 'financial remedy', 'financial remedies')} offered, ${ofPct(remedies.financialWithImpactBand, remedies.financial)} with the impact assessed against the guidance bands; ${pounds(remedies.paidPence)} paid.`);
+  say('7.3', `${ofPct(remedies.datedOnTime, remedies.dated)} remedies with a date were carried out by it; ${n(remedies.datedLateOrOverdue)} late or overdue.`);
+  if (below(remedies.dated - remedies.datedLateOrOverdue, remedies.dated)) flag('7.3', `${plural(remedies.datedLateOrOverdue, 'remedy', 'remedies')} late or overdue.`);
   say('7.4', 'The guidance bands from the Ombudsman\u2019s remedies guidance are shown beside every financial offer.');
 
   say('8.1', 'The annual complaints performance and service improvement report is generated from this record.');

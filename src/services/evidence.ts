@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { londonDateOf, type LocalDate } from '../core/dates.js';
-import { newCaseTally, provisionEvidence, tallyCase, type CaseSummary, type EvidenceInput } from '../core/self-assessment.js';
+import { newCaseTally, provisionEvidence, tallyCase, type ActionTally, type CaseSummary, type EvidenceInput, type RemedyTally } from '../core/self-assessment.js';
 
 /** How many complaints the evidence reads at a time. */
 const EVIDENCE_BATCH = 5000;
@@ -140,18 +140,23 @@ export class EvidenceService {
         .where(onLondonDays('sent_at'))
         .groupBy('kind')
         .execute(),
-      db
-        .selectFrom('remedies')
-        .select(['type', 'stage', 'status', 'due_on', 'completed_on', 'paid_on', 'amount_pence', 'impact_band'])
-        .where('recorded_on', '>=', from)
-        .where('recorded_on', '<=', to)
-        .execute(),
-      db
-        .selectFrom('actions')
-        .select(['stage', 'status', 'due_on', 'completed_on', 'owner_user_id', 'owner_team'])
-        .where('recorded_on', '>=', from)
-        .where('recorded_on', '<=', to)
-        .execute(),
+      sql<{ type: string; n: number; with_band: number; paid_pence: string; dated: number; on_time: number; late: number }>`
+        select type, count(*)::int as n, count(*) filter (where impact_band is not null)::int as with_band,
+          coalesce(sum(amount_pence) filter (where paid_on is not null), 0)::text as paid_pence,
+          count(*) filter (where due_on is not null and status <> 'cancelled')::int as dated,
+          count(*) filter (where due_on is not null and status <> 'cancelled' and coalesce(completed_on, paid_on) <= due_on)::int as on_time,
+          count(*) filter (where due_on is not null and status <> 'cancelled' and status not in ('declined', 'lapsed')
+                             and (case when coalesce(completed_on, paid_on) is not null then coalesce(completed_on, paid_on) > due_on else due_on < ${asAt}::date end))::int as late
+        from remedies where recorded_on >= ${from}::date and recorded_on <= ${to}::date
+        group by type`.execute(db),
+      sql<{ stage: number | null; n: number; open: number; overdue: number; done: number; done_by_date: number; owners: number }>`
+        select grouping(stage)::int as g, stage, count(*)::int as n, count(*) filter (where status = 'open')::int as open,
+          count(*) filter (where status = 'open' and due_on < ${asAt}::date)::int as overdue,
+          count(*) filter (where status = 'done')::int as done,
+          count(*) filter (where status = 'done' and (due_on is null or completed_on <= due_on))::int as done_by_date,
+          count(distinct coalesce(owner_user_id::text, owner_team))::int as owners
+        from actions where recorded_on >= ${from}::date and recorded_on <= ${to}::date
+        group by grouping sets ((stage), ())`.execute(db),
       db
         .selectFrom('complaints')
         .select([sql<string>`case when stage = 2 then stage2_handler_id else stage1_handler_id end`.as('handler'), sql<string>`count(*)`.as('n')])
@@ -174,8 +179,8 @@ export class EvidenceService {
       needs: { recorded: Number(needs.recorded), reviewsOverdue: Number(needs.overdue) },
       restrictions: { inForce: Number(restrictions.inforce), reviewsOverdue: Number(restrictions.overdue), withEqualityConsiderations: Number(restrictions.equality) },
       letters: { sent: Object.values(byKind).reduce((a, b) => a + b, 0), byKind },
-      remedies: remedies.map((r) => ({ type: r.type, stage: r.stage, status: r.status, dueOn: r.due_on, completedOn: r.completed_on, paidOn: r.paid_on, amountPence: r.amount_pence, impactBand: r.impact_band })),
-      actions: actions.map((a) => ({ stage: a.stage, status: a.status, dueOn: a.due_on, completedOn: a.completed_on, owner: a.owner_user_id ?? a.owner_team })),
+      remedies: remedyTally(remedies.rows),
+      actions: actionTally(actions.rows),
       caseloads: caseloads.filter((c) => c.handler).map((c) => Number(c.n)),
       exclusionGrounds: settings.exclusionGrounds,
       channelLabels: CHANNEL_NAMES,
@@ -191,4 +196,35 @@ export class EvidenceService {
     const input = await this.gather(from, to);
     return { asAt: input.asAt, ...provisionEvidence(input) };
   }
+}
+
+function remedyTally(rows: { type: string; n: number; with_band: number; paid_pence: string; dated: number; on_time: number; late: number }[]): RemedyTally {
+  const t: RemedyTally = { recorded: 0, byType: {}, financial: 0, financialWithImpactBand: 0, paidPence: 0, dated: 0, datedOnTime: 0, datedLateOrOverdue: 0 };
+  for (const r of rows) {
+    t.recorded += r.n;
+    t.byType[r.type] = r.n;
+    if (r.type === 'financial') {
+      t.financial += r.n;
+      t.financialWithImpactBand += r.with_band;
+    }
+    t.paidPence += Number(r.paid_pence);
+    t.dated += r.dated;
+    t.datedOnTime += r.on_time;
+    t.datedLateOrOverdue += r.late;
+  }
+  return t;
+}
+
+function actionTally(rows: { g?: number; stage: number | null; n: number; open: number; overdue: number; done: number; done_by_date: number; owners: number }[]): ActionTally {
+  const empty = () => ({ recorded: 0, open: 0, overdue: 0, done: 0, doneByDate: 0 });
+  const t: ActionTally = { recorded: 0, owners: 0, byStage: { 1: empty(), 2: empty() } };
+  for (const r of rows) {
+    if (Number(r.g) === 1) {
+      t.recorded = r.n;
+      t.owners = r.owners;
+    } else if (r.stage === 1 || r.stage === 2) {
+      t.byStage[r.stage] = { recorded: r.n, open: r.open, overdue: r.overdue, done: r.done, doneByDate: r.done_by_date };
+    }
+  }
+  return t;
 }
