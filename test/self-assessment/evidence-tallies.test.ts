@@ -22,6 +22,8 @@ const remedyArb = fc.record({
   recorded: fc.integer({ min: -30, max: 400 }),
   due: maybeDay,
   completed: maybeDay,
+  /** Done (or paid) a day or two either side of the date due, or on it. */
+  nearDue: fc.option(fc.integer({ min: -2, max: 2 }), { nil: null }),
   paid: maybeDay,
   band: fc.boolean(),
   amount: fc.integer({ min: 1, max: 100_000 }),
@@ -32,6 +34,7 @@ const actionArb = fc.record({
   recorded: fc.integer({ min: -30, max: 400 }),
   due: maybeDay,
   completed: maybeDay,
+  nearDue: fc.option(fc.integer({ min: -2, max: 2 }), { nil: null }),
   owner: fc.constantFrom('Repairs', 'Lettings', 'user'),
 });
 const day = (n: number | null): LocalDate | null => (n === null ? null : addDays(FROM, n));
@@ -59,7 +62,8 @@ forEachBackend('the evidence counts remedies and actions as the rules say', (bac
         t.clock.set(`${today}T12:00:00Z`);
         const asAt = TO < today ? TO : today;
         for (const r of remedies) {
-          const paidOn = r.financial && r.status === 'paid' ? (day(r.paid) ?? day(r.recorded)) : null;
+          const near = r.due !== null && r.nearDue !== null ? day(r.due + r.nearDue) : null;
+          const paidOn = r.financial && r.status === 'paid' ? (near ?? day(r.paid) ?? day(r.recorded)) : null;
           await db
             .insertInto('remedies')
             .values({
@@ -71,7 +75,7 @@ forEachBackend('the evidence counts remedies and actions as the rules say', (bac
               source: 'manual',
               recorded_on: day(r.recorded)!,
               due_on: day(r.due),
-              completed_on: day(r.completed),
+              completed_on: near ?? day(r.completed),
               paid_on: paidOn,
               payment_method: paidOn ? 'bank_transfer' : null,
               not_offset_confirmed: !!paidOn,
@@ -83,7 +87,7 @@ forEachBackend('the evidence counts remedies and actions as the rules say', (bac
         for (const a of actions) {
           await db
             .insertInto('actions')
-            .values({ complaint_id: complaintId, stage: a.stage, description: 'x', status: a.status, source: 'manual', recorded_on: day(a.recorded)!, due_on: day(a.due), completed_on: day(a.completed), owner_team: a.owner === 'user' ? null : a.owner, owner_user_id: a.owner === 'user' ? t.users.handler.id : null, cancelled_reason: a.status === 'cancelled' ? 'No longer needed' : null, cancelled_on: a.status === 'cancelled' ? day(a.recorded) : null } as any)
+            .values({ complaint_id: complaintId, stage: a.stage, description: 'x', status: a.status, source: 'manual', recorded_on: day(a.recorded)!, due_on: day(a.due), completed_on: a.due !== null && a.nearDue !== null ? day(a.due + a.nearDue) : day(a.completed), owner_team: a.owner === 'user' ? null : a.owner, owner_user_id: a.owner === 'user' ? t.users.handler.id : null, cancelled_reason: a.status === 'cancelled' ? 'No longer needed' : null, cancelled_on: a.status === 'cancelled' ? day(a.recorded) : null } as any)
             .execute();
         }
         const input = await t.app.services.evidence.gather(FROM, TO);
