@@ -45,6 +45,8 @@ export interface AppOptions {
   oidc?: import('../services/oidc.js').OidcConfig | null;
   /** The address residents use, for links in emails; without it, the request's own address. */
   publicUrl?: string | null;
+  /** How long a token or session may be trusted without asking the database (ms; 0: never). Default 5 s. */
+  authCacheMs?: number;
 }
 
 /** Log lines carry the method, the path without its query string, and ids: never personal data. */
@@ -80,7 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const routeTable: RouteTable = [];
   app.decorate('routeTable', routeTable);
   app.decorate('db', opts.database.db);
-  app.decorate('services', buildServices(opts.database.db, opts.clock));
+  app.decorate('services', buildServices(opts.database.db, opts.clock, { authCacheMs: opts.authCacheMs }));
   enforceRouteAccess(app, routeTable);
   await app.register(cookie);
 
