@@ -20,6 +20,7 @@ import * as m0008 from './migrations/0008_self_assessment.js';
 import * as m0009 from './migrations/0009_data_protection.js';
 import * as m0010 from './migrations/0010_letters_settings.js';
 import * as m0011 from './migrations/0011_scale.js';
+import * as m0014 from './migrations/0014_api_speed.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0009_data_protection': m0009,
   '0010_letters_settings': m0010,
   '0011_scale': m0011,
+  '0014_api_speed': m0014,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
