@@ -100,3 +100,35 @@ forEachBackend('the worklist compiled once per shape', (backend) => {
     await assert.rejects(cached.complaints.list(manager, { sort: 'due', cursor: 'not-a-cursor' }), (e: any) => e.field === 'cursor');
   });
 });
+
+forEachBackend('the due badges counted from complaints alone', (backend) => {
+  let db: DatabaseHandle;
+  let s: Services;
+  const manager = { id: null, name: 'Test', role: 'manager' as const };
+  before(async () => {
+    db = await backend.open();
+    await generateDemo(db.db, { homes: 2500, years: 1, seed: 3, end: '2025-11-20', password: 'putright-demo-password' });
+    s = buildServices(db.db, () => NOW);
+  });
+  after(async () => {
+    await db.close();
+  });
+
+  test('the team’s and a handler’s counts are those of their open cases by deadline', async () => {
+    const today = '2025-11-20';
+    const soon = (await s.settings.calendar()).addWorkingDays(today, 2);
+    const open = await db.db.selectFrom('complaints').select(['stage', 'stage1_handler_id', 'stage2_handler_id', 'next_due_on']).where('status', 'in', ['awaiting_acknowledgement', 'investigating', 'responded']).execute();
+    assert.ok(open.length > 5, `open cases to count (${open.length})`);
+    const plain = (rows: typeof open) => ({
+      total: rows.length,
+      overdue: rows.filter((r) => r.next_due_on !== null && r.next_due_on < today).length,
+      due_today: rows.filter((r) => r.next_due_on === today).length,
+      due_soon: rows.filter((r) => r.next_due_on !== null && r.next_due_on > today && r.next_due_on <= soon).length,
+      on_track: rows.filter((r) => r.next_due_on !== null && r.next_due_on > soon).length,
+    });
+    assert.deepEqual(await s.complaints.dueCounts(manager, { open: true }), plain(open));
+    const h = open.find((r) => r.stage1_handler_id)!.stage1_handler_id!;
+    const theirs = open.filter((r) => (r.stage === 2 ? r.stage2_handler_id : r.stage1_handler_id) === h);
+    assert.deepEqual(await s.complaints.dueCounts(manager, { open: true, handlerId: h }), plain(theirs));
+  });
+});
