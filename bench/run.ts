@@ -24,6 +24,7 @@ import { migrate, openEmbedded } from '../src/db/database.js';
 import { generateDemo } from '../src/demo/generate.js';
 import { londonDateOf } from '../src/core/dates.js';
 import { postgresCpu, statTimes } from '../src/seed/load.js';
+import { SERVER_NODE_FLAGS } from '../src/runtime-flags.js';
 
 const DEMO_PASSWORD = 'putright-demo-password';
 /** What the bench's own complaints say, so that a rerun does not count them in the seeded caseloads. */
@@ -279,7 +280,9 @@ async function fixtureFromEmbedded(): Promise<{ fx: Fixture; data: string }> {
 // Processes
 
 async function startProcess(script: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] });
+  // The server runs with the flags `npm start` gives it (src/runtime-flags.ts).
+  const flags = script === 'src/server.ts' ? SERVER_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] });
   const end = Date.now() + 60_000;
   while (Date.now() < end) {
     try {

@@ -8,7 +8,8 @@ import { startInboundSmtp } from './services/inbound.js';
 import { RetentionSweeper } from './services/data-protection/retention.js';
 import { SYSTEM_ACTOR } from './services/actor.js';
 import { ReminderSweeper } from './services/reminders.js';
-import { listenForSettingsChanges } from './services/cluster.js';
+import { listenForChanges, SETTINGS_CHANNEL } from './services/cluster.js';
+import { AUTH_CHANNEL } from './services/auth-cache.js';
 
 async function main() {
   let config;
@@ -63,8 +64,12 @@ async function main() {
     },
   });
   outbox.start();
-  // Other instances' settings changes drop this instance's cache at once (see services/cluster.ts).
-  const listener = config.database.kind === 'postgres' ? listenForSettingsChanges(config.database.url, () => app.services.settings.invalidate(), log) : null;
+  // Other instances' settings changes, sign-outs, role changes and deactivations drop this
+  // instance's caches at once (see services/cluster.ts and services/auth-cache.ts).
+  const listener =
+    config.database.kind === 'postgres'
+      ? listenForChanges(config.database.url, { [SETTINGS_CHANNEL]: () => app.services.settings.invalidate(), [AUTH_CHANNEL]: () => app.services.authCache.clear() }, log)
+      : null;
   log.info({ mail: mailer.describe }, 'outbox worker started');
   // Reminders: a sweep on a timer; each reminder is claimed once however many instances run it.
   const reminders = config.reminders.intervalSeconds > 0

@@ -107,6 +107,8 @@ export class WorkingDayCalendar {
   private readonly division: Division;
   private readonly closures: ReadonlySet<number>;
   private readonly cutoff: string | null;
+  /** workingDaysBetween's answers by day-number pair (bounded). */
+  private readonly spans = new Map<number, number>();
 
   constructor(settings: CalendarSettings) {
     if (!Object.hasOwn(REGION, settings?.division)) {
@@ -202,7 +204,20 @@ export class WorkingDayCalendar {
   workingDaysBetween(from: LocalDate, to: LocalDate): number {
     const a = toDayNumber(from);
     const b = toDayNumber(to);
-    return b >= a ? this.count(a, b) : 0 - this.count(b, a); // 0 - x, not -x: never -0
+    // Remembered per calendar (which never changes): a worklist asks for the same today-to-deadline
+    // spans on every page, and an overdue case's span is a day-by-day count.
+    const memo = a >= 0 && b >= 0 && a < 1e7 && b < 1e7;
+    const key = a * 1e7 + b;
+    if (memo) {
+      const hit = this.spans.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const n = b >= a ? this.count(a, b) : 0 - this.count(b, a); // 0 - x, not -x: never -0
+    if (memo) {
+      if (this.spans.size >= 10_000) this.spans.clear();
+      this.spans.set(key, n);
+    }
+    return n;
   }
 
   /** The Europe/London date of receipt after applying the cut-off, moved to a working day. */

@@ -22,6 +22,7 @@ import * as m0010 from './migrations/0010_letters_settings.js';
 import * as m0011 from './migrations/0011_scale.js';
 import * as m0012 from './migrations/0012_stage_facts.js';
 import * as m0016 from './migrations/0016_evidence_indexes.js';
+import * as m0014 from './migrations/0014_api_speed.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '0011_scale': m0011,
   '0012_stage_facts': m0012,
   '0016_evidence_indexes': m0016,
+  '0014_api_speed': m0014,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -46,6 +46,8 @@ export interface AppOptions {
   oidc?: import('../services/oidc.js').OidcConfig | null;
   /** The address residents use, for links in emails; without it, the request's own address. */
   publicUrl?: string | null;
+  /** How long a token or session may be trusted without asking the database (ms; 0: never). Default 5 s. */
+  authCacheMs?: number;
 }
 
 /** Log lines carry the method, the path without its query string, and ids: never personal data. */
@@ -81,7 +83,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const routeTable: RouteTable = [];
   app.decorate('routeTable', routeTable);
   app.decorate('db', opts.database.db);
-  app.decorate('services', buildServices(opts.database.db, opts.clock));
+  app.decorate('services', buildServices(opts.database.db, opts.clock, { authCacheMs: opts.authCacheMs }));
   // The measures' stored facts and case summaries: fold any that are stale (a database from before
   // they were stored, or a calendar change another instance did not finish) before serving, so
   // reports only ever read them.

@@ -3,6 +3,8 @@
  * Settings are cached for a few seconds per instance; a change on any instance is announced with
  * NOTIFY and every instance listening drops its cache at once, so a new closure day or exclusion
  * ground applies everywhere immediately (without the listener, within the cache's 5 seconds).
+ * Who a token or session belongs to is cached the same way (services/auth-cache.ts): sign-out,
+ * role changes and deactivation are announced on `putright_auth` and clear every instance's cache.
  * Staff names are cached for 10 seconds for display only: a renamed colleague may show under the
  * old name that long, which changes nothing recorded.
  */
@@ -21,30 +23,44 @@ export async function announceSettingsChanged(db: Db): Promise<void> {
   }
 }
 
-/** Listen for changes announced by other instances; reconnects after a lost connection. */
+/** Listen for settings changes announced by other instances; reconnects after a lost connection. */
 export function listenForSettingsChanges(url: string, onChange: () => void, log?: { warn: (o: object, m: string) => void }): { close(): Promise<void> } {
+  return listenForChanges(url, { [SETTINGS_CHANNEL]: onChange }, log);
+}
+
+/**
+ * Listen on several channels over one connection; reconnects after a lost connection, calling
+ * every handler then (changes may have been missed while disconnected).
+ */
+export function listenForChanges(url: string, handlers: Record<string, () => void>, log?: { warn: (o: object, m: string) => void }): { close(): Promise<void> } {
   let client: pg.Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | null = null;
+  const all = () => {
+    for (const h of Object.values(handlers)) h();
+  };
   const connect = async () => {
     if (closed) return;
     const c = new pg.Client({ connectionString: url });
     client = c;
     c.on('notification', (n) => {
-      if (n.channel === SETTINGS_CHANNEL) onChange();
+      handlers[n.channel]?.();
     });
     c.on('error', () => {});
     c.on('end', () => {
       if (closed) return;
-      onChange(); // changes may have been missed while disconnected
+      all(); // changes may have been missed while disconnected
       retry = setTimeout(() => void connect(), 2_000);
       retry.unref();
     });
     try {
       await c.connect();
-      await c.query(`listen ${SETTINGS_CHANNEL}`);
+      for (const channel of Object.keys(handlers)) {
+        if (!/^[a-z_]+$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+        await c.query(`listen ${channel}`);
+      }
     } catch (err) {
-      log?.warn({ err }, 'could not listen for settings changes; retrying');
+      log?.warn({ err }, 'could not listen for changes from other instances; retrying');
       await c.end().catch(() => {});
     }
   };

@@ -32,6 +32,7 @@ import { InvalidInput, NotFound, VersionConflict } from './errors.js';
 import { recordHistory, type HistoryEntry } from './history.js';
 import { idempotentCreate, type Created } from './idempotency.js';
 import { ResidentService, type RepresentativeInput, type ResidentInput } from './residents.js';
+import { QueryShapes, type Put } from './query-shapes.js';
 import type { SettingsService } from './settings.js';
 import type { RemedyService } from './remedies.js';
 
@@ -209,6 +210,8 @@ function listItem(r: ListRow, today: LocalDate, calendar: WorkingDayCalendar) {
 
 export class ComplaintService {
   readonly residents: ResidentService;
+  /** The list query compiled once per shape (query-shapes.ts); `new QueryShapes(0)` builds it every time. */
+  listShapes = new QueryShapes();
 
   constructor(
     private readonly db: Db,
@@ -465,14 +468,20 @@ export class ComplaintService {
     return this.db.selectFrom('complaints').leftJoin('residents', 'residents.id', 'complaints.resident_id');
   }
 
-  private filtered(f: ListFilters, today: LocalDate) {
-    let q = this.withListJoins(this.baseList());
-    if (f.stage) q = q.where('complaints.stage', '=', f.stage);
-    if (f.status) q = q.where('complaints.status', '=', f.status);
+  /**
+   * The complaints the filters select, without joins: the filters read only complaints' own
+   * columns, and a join (even one PostgreSQL removes as unused) stops its index-only scans, which
+   * the due badges' count over every open case needs at national scale. `p` names each value that
+   * varies between requests (see query-shapes.ts).
+   */
+  private filtered(f: ListFilters, today: LocalDate, p: Put = (_n, v) => v) {
+    let q = this.db.selectFrom('complaints');
+    if (f.stage) q = q.where('complaints.stage', '=', p('stage', f.stage));
+    if (f.status) q = q.where('complaints.status', '=', p('status', f.status));
     if (f.open === true) q = q.where('complaints.status', 'in', OPEN_STATUSES);
     if (f.open === false) q = q.where('complaints.status', 'not in', OPEN_STATUSES);
     if (f.handlerId) {
-      const h = f.handlerId;
+      const h = p('handlerId', f.handlerId);
       q = q.where((eb) =>
         eb.or([
           eb.and([eb('complaints.stage', '=', 1), eb('complaints.stage1_handler_id', '=', h)]),
@@ -488,16 +497,16 @@ export class ComplaintService {
         ]),
       );
     }
-    if (f.serviceArea) q = q.where('complaints.service_area', '=', f.serviceArea);
-    if (f.category) q = q.where('complaints.category', '=', f.category);
-    if (f.vulnerable !== undefined) q = q.where('complaints.vulnerable', '=', f.vulnerable);
-    if (f.extended !== undefined) q = q.where('complaints.extended', '=', f.extended);
-    if (f.residentId) q = q.where('complaints.resident_id', '=', f.residentId);
-    if (f.due === 'overdue') q = q.where('complaints.next_due_on', '<', today);
-    if (f.due === 'due_today') q = q.where('complaints.next_due_on', '=', today);
+    if (f.serviceArea) q = q.where('complaints.service_area', '=', p('serviceArea', f.serviceArea));
+    if (f.category) q = q.where('complaints.category', '=', p('category', f.category));
+    if (f.vulnerable !== undefined) q = q.where('complaints.vulnerable', '=', p('vulnerable', f.vulnerable));
+    if (f.extended !== undefined) q = q.where('complaints.extended', '=', p('extended', f.extended));
+    if (f.residentId) q = q.where('complaints.resident_id', '=', p('residentId', f.residentId));
+    if (f.due === 'overdue') q = q.where('complaints.next_due_on', '<', p('today', today));
+    if (f.due === 'due_today') q = q.where('complaints.next_due_on', '=', p('today', today));
     if (f.due === 'due_this_week') {
       const sunday = addDays(today, (7 - dayOfWeek(today)) % 7);
-      q = q.where('complaints.next_due_on', '>=', today).where('complaints.next_due_on', '<=', sunday);
+      q = q.where('complaints.next_due_on', '>=', p('today', today)).where('complaints.next_due_on', '<=', p('sunday', sunday));
     }
     return q;
   }
@@ -543,30 +552,60 @@ export class ComplaintService {
     const today = londonDateOf(this.clock());
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
     const sort = f.sort ?? (f.due ? 'due' : 'received');
-    // The page's complaints are found on their own, then joined to residents and handlers: the
-    // joins then touch 50 rows, not every match (a big team's open cases, at national scale).
-    let q = this.filtered(f, today).select('complaints.id');
-    if (sort === 'due') {
-      q = q.where('complaints.next_due_on', 'is not', null);
-      if (f.cursor) {
-        const [d, id] = decodeCursor(f.cursor);
-        q = q.where((eb) => eb.or([eb('complaints.next_due_on', '>', d), eb.and([eb('complaints.next_due_on', '=', d), eb('complaints.id', '>', id)])]));
-      }
-      q = q.orderBy('complaints.next_due_on').orderBy('complaints.id');
-    } else {
-      if (f.cursor) {
-        const [t, id] = decodeCursor(f.cursor);
-        const at = new Date(t);
+    // The values of this request, by the names the query's placeholders carry (query-shapes.ts).
+    const values: Record<string, unknown> = {
+      stage: f.stage,
+      status: f.status,
+      handlerId: f.handlerId,
+      serviceArea: f.serviceArea,
+      category: f.category,
+      vulnerable: f.vulnerable,
+      extended: f.extended,
+      residentId: f.residentId,
+      today,
+      sunday: addDays(today, (7 - dayOfWeek(today)) % 7),
+      limit: limit + 1,
+    };
+    if (f.cursor) {
+      const [c, id] = decodeCursor(f.cursor);
+      values.cursorId = id;
+      if (sort === 'due') values.cursorDate = c;
+      else {
+        const at = new Date(c);
         if (Number.isNaN(at.getTime())) throw new InvalidInput('The cursor is not one this service gave out.', 'cursor');
-        q = q.where((eb) => eb.or([eb('complaints.received_at', '<', at), eb.and([eb('complaints.received_at', '=', at), eb('complaints.id', '<', id)])]));
+        values.cursorAt = at;
       }
-      q = q.orderBy('complaints.received_at', 'desc').orderBy('complaints.id', 'desc');
     }
-    const pageQ = this.withListJoins(this.baseList()).select(LIST_COLUMNS).where('complaints.id', 'in', q.limit(limit + 1));
-    const rows = await (sort === 'due'
-      ? pageQ.orderBy('complaints.next_due_on').orderBy('complaints.id')
-      : pageQ.orderBy('complaints.received_at', 'desc').orderBy('complaints.id', 'desc')
-    ).execute();
+    // What decides the SQL text: which filters are present (and the open and due choices), the order, a cursor.
+    const shape = JSON.stringify([
+      !!f.stage, !!f.status, f.open ?? null, !!f.handlerId, !!f.unassigned, !!f.serviceArea, !!f.category,
+      f.vulnerable !== undefined, f.extended !== undefined, !!f.residentId, f.due ?? null, sort, !!f.cursor,
+    ]);
+    const rows = await this.listShapes.execute<ListRow>(this.db, shape, values, (p) => {
+      // The page's complaints are found on their own, then joined to residents and handlers: the
+      // joins then touch 50 rows, not every match (a big team's open cases, at national scale).
+      let q = this.filtered(f, today, p).select('complaints.id');
+      if (sort === 'due') {
+        q = q.where('complaints.next_due_on', 'is not', null);
+        if (f.cursor) {
+          const d = p('cursorDate', values.cursorDate as string);
+          const id = p('cursorId', values.cursorId as string);
+          q = q.where((eb) => eb.or([eb('complaints.next_due_on', '>', d), eb.and([eb('complaints.next_due_on', '=', d), eb('complaints.id', '>', id)])]));
+        }
+        q = q.orderBy('complaints.next_due_on').orderBy('complaints.id');
+      } else {
+        if (f.cursor) {
+          const at = p('cursorAt', values.cursorAt as Date);
+          const id = p('cursorId', values.cursorId as string);
+          q = q.where((eb) => eb.or([eb('complaints.received_at', '<', at), eb.and([eb('complaints.received_at', '=', at), eb('complaints.id', '<', id)])]));
+        }
+        q = q.orderBy('complaints.received_at', 'desc').orderBy('complaints.id', 'desc');
+      }
+      const pageQ = this.withListJoins(this.baseList()).select(LIST_COLUMNS).where('complaints.id', 'in', q.limit(p('limit', limit + 1)));
+      return sort === 'due'
+        ? pageQ.orderBy('complaints.next_due_on').orderBy('complaints.id')
+        : pageQ.orderBy('complaints.received_at', 'desc').orderBy('complaints.id', 'desc');
+    });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const nextCursor =

@@ -13,6 +13,7 @@ import { ContactService, ServiceRequestService } from './service-requests.js';
 import { ReportService } from './reports.js';
 import { DataExportService } from './data-export.js';
 import { SessionService } from './sessions.js';
+import { AuthCache } from './auth-cache.js';
 import { SettingsService } from './settings.js';
 import { UserService } from './users.js';
 import { AccessAuditService } from './data-protection/access-audit.js';
@@ -30,6 +31,8 @@ export interface Services {
   serviceRequests: ServiceRequestService;
   contacts: ContactService;
   sessions: SessionService;
+  /** Tokens and sessions remembered for a few seconds; cleared by NOTIFY from other instances. */
+  authCache: AuthCache;
   letters: LetterService;
   outbox: OutboxService;
   inbound: InboundMailService;
@@ -50,7 +53,8 @@ export interface Services {
   exceptionalNotices: ExceptionalNoticeService;
 }
 
-export function buildServices(db: Db, clock: () => Date = () => new Date()): Services {
+export function buildServices(db: Db, clock: () => Date = () => new Date(), opts: { authCacheMs?: number } = {}): Services {
+  const authCache = new AuthCache({ ttlMs: opts.authCacheMs });
   const settings = new SettingsService(db);
   const actions = new ActionService(db, clock);
   const learning = new LearningService(db, clock);
@@ -63,11 +67,12 @@ export function buildServices(db: Db, clock: () => Date = () => new Date()): Ser
   const selfAssessments = new SelfAssessmentService(db, evidence, clock);
   const services: Services = {
     settings,
-    users: new UserService(db),
+    users: new UserService(db, authCache),
     complaints,
     serviceRequests: new ServiceRequestService(db, settings, complaints),
     contacts: new ContactService(db, clock),
-    sessions: new SessionService(db),
+    sessions: new SessionService(db, undefined, authCache),
+    authCache,
     letters: new LetterService(db, settings, complaints, clock),
     outbox: new OutboxService(db, clock),
     inbound: new InboundMailService(db, clock),

@@ -199,20 +199,47 @@ export class ResidentService {
     return { ...residentView(r), needs: r.needs, restrictions: r.restrictions, representatives: r.representatives };
   }
 
+  /**
+   * Residents by reference, postcode prefix and/or name. A name is words, each the start of the
+   * family or the given name (any case). Name results come in two parts: residents whose family
+   * name starts with the first word, by family name then given name; then those whose given name
+   * (and not family name) starts with it, by given name then family name. Each part is read in
+   * the order of its index (migration 0014), so a common surname costs the page asked for, not
+   * every household with that name.
+   */
   async search(actor: Actor, q: { name?: string; postcode?: string; reference?: string; limit?: number }) {
     requirePermission(actor, 'residents:read');
-    let query = this.db.selectFrom('residents').selectAll();
-    if (q.reference) query = query.where('reference', '=', q.reference.trim());
-    if (q.postcode) query = query.where('postcode_key', 'like', `${postcodeKey(q.postcode)}%`);
-    if (q.name) {
-      const words = q.name.trim().toLowerCase().split(/\s+/).filter(Boolean);
-      for (const w of words) {
-        const pat = `${w.replace(/[%_\\]/g, '\\$&')}%`;
-        query = query.where((eb) => eb.or([eb(sql`lower(family_name)`, 'like', pat), eb(sql`lower(given_name)`, 'like', pat)]));
-      }
+    const limit = q.limit ?? 50;
+    const base = () => {
+      let query = this.db.selectFrom('residents').selectAll();
+      if (q.reference) query = query.where('reference', '=', q.reference.trim());
+      if (q.postcode) query = query.where('postcode_key', 'like', `${postcodeKey(q.postcode)}%`);
+      return query;
+    };
+    const words = q.name ? q.name.trim().toLowerCase().split(/\s+/).filter(Boolean) : [];
+    if (words.length === 0) {
+      const rows = await base().orderBy('family_name').orderBy('given_name').orderBy('id').limit(limit).execute();
+      return rows.map(residentView);
     }
-    const rows = await query.orderBy('family_name').orderBy('given_name').orderBy('id').limit(q.limit ?? 50).execute();
-    return rows.map(residentView);
+    // Lower-cased in the C collation: the expressions of the indexes, whose order is the result's.
+    const family = sql<string>`lower(family_name) collate "C"`;
+    const given = sql<string>`lower(given_name) collate "C"`;
+    const prefix = (w: string) => `${w.replace(/[%_\\]/g, '\\$&')}%`;
+    const first = prefix(words[0]);
+    const restMatch = <Q extends ReturnType<typeof base>>(query: Q): Q => {
+      let out = query;
+      for (const w of words.slice(1)) out = out.where((eb) => eb.or([eb(family, 'like', prefix(w)), eb(given, 'like', prefix(w))])) as Q;
+      return out;
+    };
+    const byFamily = await restMatch(base().where(family, 'like', first)).orderBy(family).orderBy(given).orderBy('id').limit(limit).execute();
+    if (byFamily.length >= limit) return byFamily.map(residentView);
+    const byGiven = await restMatch(base().where(given, 'like', first).where((eb) => eb.or([eb(family, 'is', null), eb.not(eb(family, 'like', first))])))
+      .orderBy(given)
+      .orderBy(family)
+      .orderBy('id')
+      .limit(limit - byFamily.length)
+      .execute();
+    return byFamily.concat(byGiven).map(residentView);
   }
 
   async update(actor: Actor, id: string, version: number, input: ResidentInput) {

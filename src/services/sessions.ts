@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { isRole } from '../core/permissions.js';
 import type { Actor } from './actor.js';
+import { AuthCache, type CachedSession } from './auth-cache.js';
 
 const IDLE_MINUTES = 60;
 const ABSOLUTE_HOURS = 12;
@@ -21,6 +22,8 @@ export class SessionService {
   constructor(
     private readonly db: Db,
     private readonly clock: () => Date = () => new Date(),
+    /** Shared with UserService: role changes and deactivation clear it (see auth-cache.ts). */
+    private readonly cache: AuthCache = new AuthCache({ ttlMs: 0 }),
   ) {}
 
   async start(userId: string): Promise<{ id: string; csrfToken: string }> {
@@ -36,26 +39,41 @@ export class SessionService {
 
   async resolve(id: string): Promise<SessionInfo | null> {
     if (!id || id.length > 100) return null;
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.id_hash', 'sessions.csrf_token', 'sessions.last_seen_at', 'sessions.expires_at', 'users.id', 'users.name', 'users.role', 'users.active'])
-      .where('sessions.id_hash', '=', hash(id))
-      .executeTakeFirst();
-    if (!row || !row.active || !isRole(row.role)) return null;
+    const idHash = hash(id);
+    let s = this.cache.sessions.get(idHash);
+    if (!s) {
+      const ticket = this.cache.ticket();
+      const row = await this.db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .select(['sessions.id_hash', 'sessions.csrf_token', 'sessions.last_seen_at', 'sessions.expires_at', 'users.id', 'users.name', 'users.role', 'users.active'])
+        .where('sessions.id_hash', '=', idHash)
+        .executeTakeFirst();
+      if (!row || !row.active || !isRole(row.role)) return null;
+      s = {
+        idHash: row.id_hash,
+        csrfToken: row.csrf_token,
+        lastSeen: new Date(row.last_seen_at).getTime(),
+        expires: new Date(row.expires_at).getTime(),
+        actor: { id: row.id, name: row.name, role: row.role },
+      };
+      this.cache.rememberSession(idHash, s, ticket);
+    }
     const now = this.clock().getTime();
-    if (new Date(row.expires_at).getTime() < now || new Date(row.last_seen_at).getTime() + IDLE_MINUTES * 60_000 < now) {
+    if (s.expires < now || s.lastSeen + IDLE_MINUTES * 60_000 < now) {
       await this.end(id);
       return null;
     }
     // Touch at most once a minute to keep writes down.
-    if (now - new Date(row.last_seen_at).getTime() > 60_000) {
-      await this.db.updateTable('sessions').set({ last_seen_at: new Date(now) }).where('id_hash', '=', row.id_hash).execute();
+    if (now - s.lastSeen > 60_000) {
+      await this.db.updateTable('sessions').set({ last_seen_at: new Date(now) }).where('id_hash', '=', s.idHash).execute();
+      s.lastSeen = now;
     }
-    return { actor: { id: row.id, name: row.name, role: row.role }, csrfToken: row.csrf_token };
+    return { actor: { ...s.actor }, csrfToken: s.csrfToken };
   }
 
   async end(id: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('id_hash', '=', hash(id)).execute();
+    await this.cache.changed(this.db);
   }
 }

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { isRole, type Role } from '../core/permissions.js';
 import type { Actor } from './actor.js';
+import { AuthCache } from './auth-cache.js';
 import { requirePermission } from './actor.js';
 import { InvalidInput, NotFound } from './errors.js';
 import { recordHistory } from './history.js';
@@ -34,7 +35,11 @@ function hashToken(token: string): string {
 }
 
 export class UserService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Shared with SessionService (see auth-cache.ts); off unless given. */
+    private readonly authCache: AuthCache = new AuthCache({ ttlMs: 0 }),
+  ) {}
 
   async create(actor: Actor, input: NewUser): Promise<UserView> {
     requirePermission(actor, 'users:manage');
@@ -124,15 +129,21 @@ export class UserService {
   }
 
   async actorForToken(token: string): Promise<Actor | null> {
+    const key = hashToken(token);
+    const cached = this.authCache.tokens.get(key);
+    if (cached) return { ...cached };
+    const ticket = this.authCache.ticket();
     const row = await this.db
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
       .select(['users.id', 'users.name', 'users.role', 'users.active'])
-      .where('api_tokens.token_hash', '=', hashToken(token))
+      .where('api_tokens.token_hash', '=', key)
       .where('api_tokens.revoked_at', 'is', null)
       .executeTakeFirst();
     if (!row || !row.active || !isRole(row.role)) return null;
-    return { id: row.id, name: row.name, role: row.role };
+    const actor: Actor = { id: row.id, name: row.name, role: row.role };
+    this.authCache.rememberToken(key, actor, ticket);
+    return { ...actor };
   }
 
   /** On first start, make sure an administrator exists. Returns the password if one was generated. */
@@ -158,7 +169,7 @@ export class UserService {
   async updateRole(actor: Actor, id: string, role: Role): Promise<UserView> {
     requirePermission(actor, 'users:manage');
     if (!isRole(role)) throw new InvalidInput(`Unknown role ${role}.`, 'role');
-    return this.db.transaction().execute(async (trx) => {
+    const view = await this.db.transaction().execute(async (trx) => {
       const before = await this.lockUser(trx, id);
       if (before.role === role) return this.view(before);
       if (before.role === 'admin' && before.active) await this.requireAnotherAdmin(trx, id, 'role');
@@ -171,6 +182,9 @@ export class UserService {
       await recordHistory(trx, actor, { entity: 'user', entityId: id, action: 'user_role_changed', before: { role: before.role }, after: { role } });
       return row;
     });
+    // After the commit: this instance forgets cached tokens and sessions, the others are told.
+    await this.authCache.changed(this.db);
+    return view;
   }
 
   /**
@@ -179,7 +193,7 @@ export class UserService {
    */
   async setActive(actor: Actor, id: string, active: boolean): Promise<UserView> {
     requirePermission(actor, 'users:manage');
-    return this.db.transaction().execute(async (trx) => {
+    const view = await this.db.transaction().execute(async (trx) => {
       const before = await this.lockUser(trx, id);
       if (before.active === active) return this.view(before);
       if (!active && actor.id === id) throw new InvalidInput('You cannot deactivate your own account. Ask another administrator.', 'active');
@@ -194,6 +208,9 @@ export class UserService {
       await recordHistory(trx, actor, { entity: 'user', entityId: id, action: active ? 'user_reactivated' : 'user_deactivated', before: { active: before.active }, after: { active } });
       return row;
     });
+    // After the commit: this instance forgets cached tokens and sessions, the others are told.
+    await this.authCache.changed(this.db);
+    return view;
   }
 
   /** The active member of staff with this email address (for single sign-on), or null. */

@@ -251,3 +251,27 @@ describe('input validation', () => {
     assert.throws(() => ew.receiptDate(new Date('not a date')), RangeError);
   });
 });
+
+describe('workingDaysBetween remembers its answers without changing them', () => {
+  // The plain count: working days d with from < d <= to (negative when to is before from).
+  const plain = (cal: WorkingDayCalendar, from: string, to: string) => {
+    let n = 0;
+    const [lo, hi, sign] = compareDates(from, to) <= 0 ? [from, to, 1] : [to, from, -1];
+    for (let d = addDays(lo, 1); compareDates(d, hi) <= 0; d = addDays(d, 1)) if (cal.isWorkingDay(d)) n++;
+    return sign * n || 0;
+  };
+
+  test('asked again, and after more than its 10,000 remembered spans, it gives the plain count', () => {
+    const cal = new WorkingDayCalendar({ division: 'england-and-wales', closureDays: ['2025-12-29'] });
+    const from = '2025-11-03';
+    const firsts = new Map<string, number>();
+    for (let i = -400; i <= 400; i += 7) {
+      const to = addDays(from, i);
+      firsts.set(to, cal.workingDaysBetween(from, to));
+      assert.equal(firsts.get(to), plain(cal, from, to), `${from} → ${to}`);
+    }
+    // More distinct spans than it keeps: it forgets and counts again, never answering wrongly.
+    for (let i = 0; i < 10_050; i++) cal.workingDaysBetween('2019-01-01', addDays('2019-01-01', i - 5000));
+    for (const [to, n] of firsts) assert.equal(cal.workingDaysBetween(from, to), n, `again ${from} → ${to}`);
+  });
+});

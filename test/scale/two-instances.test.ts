@@ -259,3 +259,45 @@ test('a settings change on one instance applies on the other at once', { skip },
   const onB = await fetch(`${b.base}/api/v1/settings`, { headers: { authorization: `Bearer ${t}` } });
   assert.equal(((await onB.json()) as any).landlord.name, name);
 });
+
+test('a sign-out or a deactivation on one instance is refused on the other at once, though it had them cached', { skip }, async () => {
+  const [a, b] = servers;
+  const adminToken = await token(a.base, ADMIN.email, ADMIN.password);
+  const email = 'cached@two.putright.test';
+  const password = 'cached-password-1234';
+  const made = await fetch(`${a.base}/api/v1/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, name: 'Cai Cached', role: 'handler', password }),
+  });
+  assert.equal(made.status, 201, await made.clone().text());
+  const user = (await made.json()) as { id: string };
+  const t = await token(a.base, email, password);
+  const cookie = await signIn(a.base, email, password);
+  // B reads both twice: from the database, then from its cache (trusted for 5 seconds).
+  for (let i = 0; i < 2; i++) {
+    assert.equal((await fetch(`${b.base}/api/v1/me`, { headers: { authorization: `Bearer ${t}` } })).status, 200);
+    assert.equal((await fetch(`${b.base}/work`, { headers: { cookie }, redirect: 'manual' })).status, 200);
+  }
+  // Sign out on A: well inside B's 5 seconds, only the announcement can make B refuse the cookie.
+  const page = await fetch(`${a.base}/work`, { headers: { cookie } });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
+  const out = await fetch(`${a.base}/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf }) });
+  assert.ok([302, 303].includes(out.status), `sign-out answered ${out.status}`);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.notEqual((await fetch(`${b.base}/work`, { headers: { cookie }, redirect: 'manual' })).status, 200);
+  // Deactivated on A (through its page, by an administrator): B refuses the token.
+  assert.equal((await fetch(`${b.base}/api/v1/me`, { headers: { authorization: `Bearer ${t}` } })).status, 200);
+  const adminCookie = await signIn(a.base, ADMIN.email, ADMIN.password);
+  const userPage = await fetch(`${a.base}/settings/users/${user.id}`, { headers: { cookie: adminCookie } });
+  const adminCsrf = /name="_csrf" value="([^"]+)"/.exec(await userPage.text())![1];
+  const off = await fetch(`${a.base}/settings/users/${user.id}/active`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: adminCookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: adminCsrf, active: 'false' }),
+  });
+  assert.equal(off.status, 303, await off.clone().text());
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await fetch(`${b.base}/api/v1/me`, { headers: { authorization: `Bearer ${t}` } })).status, 401);
+});
