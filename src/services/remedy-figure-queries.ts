@@ -8,8 +8,8 @@
  * - a remedy counts in a period when it was recorded by its end and had not finished before its
  *   start (`REMEDY_IN_PERIOD`, the filter the figures have always read the rows with);
  * - an offer not accepted by its open-until date has lapsed the day after it, by `today`
- *   (effectiveStatus and lapseDate in src/core/remedies.ts): `status = 'offered' and open_until <
- *   today` gives `open_until + 1`;
+ *   (effectiveStatus and lapseDate in src/core/remedies.ts): a remedy stored as lapsed, or offered
+ *   and open until before today, lapsed on `open_until + 1` when no lapsed_on was stored;
  * - an approval's day is the London date of `approved_at` (londonDateOf): compared here with the
  *   first instant of a London day, found with londonDateOf itself (`firstInstantOf`).
  * test/reports/remedy-figures.test.ts checks, on random remedies and actions and on both
@@ -64,8 +64,12 @@ const inPeriod = (column: string, w: FiguresWindow) => sql`(${sql.ref(column)} b
 export const REMEDY_IN_PERIOD = (w: FiguresWindow) =>
   sql`(recorded_on <= ${d(w.to)} and coalesce(completed_on, cancelled_on, declined_on, lapsed_on, case when status = 'offered' then open_until + 1 end, date '9999-12-31') >= ${d(w.from)})`;
 
-/** The day an offer lapsed: recorded, or the day after it was last open if it has lapsed by today. */
-const lapsedOn = (w: FiguresWindow) => sql`coalesce(lapsed_on, case when status = 'offered' and open_until < ${d(w.today)} then open_until + 1 end)`;
+/**
+ * The day an offer lapsed: as recorded, else the day after it was last open (lapseDate) if its status
+ * today is lapsed (effectiveStatus: stored as lapsed, or offered and open until before today).
+ */
+const lapsedOn = (w: FiguresWindow) =>
+  sql`coalesce(lapsed_on, case when status = 'lapsed' or (status = 'offered' and open_until < ${d(w.today)}) then open_until + 1 end)`;
 /** The day nothing more was left to do on a remedy, as far as is known today. */
 const finishedOn = (w: FiguresWindow) => sql`coalesce(completed_on, cancelled_on, declined_on, ${lapsedOn(w)})`;
 const remedyOpenAtEnd = (w: FiguresWindow) => sql`(recorded_on <= ${d(w.asAt)} and (${finishedOn(w)} is null or ${finishedOn(w)} > ${d(w.asAt)}))`;
