@@ -129,6 +129,7 @@ export interface RemedyTallies {
 
 /** One scan of the period's remedies: every figure by type, compensation, and amounts by head of award. */
 export async function remedyTallies(db: Db, w: FiguresWindow, headKeys: readonly string[]): Promise<RemedyTallies> {
+  const heads = await headTallies(db, w, headKeys);
   const i = instantsOf(w);
   const cols: RawBuilder<unknown>[] = [
     ...TYPE_FIGURE_KEYS.map((k) => sql`count(*) filter (where ${TYPE_FIGURES[k](w)})::int as ${sql.ref(column(k))}`),
@@ -136,16 +137,9 @@ export async function remedyTallies(db: Db, w: FiguresWindow, headKeys: readonly
       sql`count(*) filter (where ${FINANCIAL} and ${MONEY_FIGURES[k](w, i)})::int as ${sql.ref(`${column(k)}_count`)}`,
       sql`coalesce(sum(amount_pence) filter (where ${FINANCIAL} and ${MONEY_FIGURES[k](w, i)}), 0)::float8 as ${sql.ref(`${column(k)}_pence`)}`,
     ]),
-    // A remedy with no heads counts whole under "not broken down"; one with heads, each head's amount.
+    // A remedy with no heads counts whole under "not broken down" (headTallies counts the others).
     sql`coalesce(sum(amount_pence) filter (where ${offeredIn(w)} and heads = '[]'::jsonb), 0)::float8 as unbroken_offered`,
     sql`coalesce(sum(amount_pence) filter (where ${paidIn(w)} and heads = '[]'::jsonb), 0)::float8 as unbroken_paid`,
-    ...headKeys.flatMap((h, n) => {
-      const ofHead = sql`(select sum((e->>'amountPence')::numeric) from jsonb_array_elements(heads) e where e->>'head' = ${h})`;
-      return [
-        sql`coalesce(sum(${ofHead}) filter (where ${offeredIn(w)} and heads <> '[]'::jsonb), 0)::float8 as ${sql.ref(`head_${n}_offered`)}`,
-        sql`coalesce(sum(${ofHead}) filter (where ${paidIn(w)} and heads <> '[]'::jsonb), 0)::float8 as ${sql.ref(`head_${n}_paid`)}`,
-      ];
-    }),
   ];
   const { rows } = await sql<Record<string, number | string>>`
     select type, ${sql.join(cols)}
@@ -155,7 +149,6 @@ export async function remedyTallies(db: Db, w: FiguresWindow, headKeys: readonly
 
   const byType = new Map<string, Record<TypeFigure, number>>();
   const money = Object.fromEntries(MONEY_FIGURE_KEYS.map((k) => [k, { count: 0, totalPence: 0 }])) as Record<MoneyFigure, Money>;
-  const heads = new Map<string, { offeredPence: number; paidPence: number }>(headKeys.map((h) => [h, { offeredPence: 0, paidPence: 0 }]));
   const notBrokenDown = { offeredPence: 0, paidPence: 0 };
   for (const r of rows) {
     byType.set(String(r.type), Object.fromEntries(TYPE_FIGURE_KEYS.map((k) => [k, Number(r[column(k)])])) as Record<TypeFigure, number>);
@@ -165,10 +158,6 @@ export async function remedyTallies(db: Db, w: FiguresWindow, headKeys: readonly
     }
     notBrokenDown.offeredPence += Number(r.unbroken_offered);
     notBrokenDown.paidPence += Number(r.unbroken_paid);
-    headKeys.forEach((h, n) => {
-      heads.get(h)!.offeredPence += Number(r[`head_${n}_offered`]);
-      heads.get(h)!.paidPence += Number(r[`head_${n}_paid`]);
-    });
   }
   return { byType, money, heads, notBrokenDown };
 }
@@ -186,6 +175,28 @@ export interface OfferGroup {
   impactBand: string;
   count: number;
   pence: number;
+}
+
+/**
+ * Amounts offered and paid in the period under each of `headKeys`, summed over the heads of award of
+ * the financial remedies offered or paid in it (a head named twice counts twice, as it always has).
+ */
+async function headTallies(db: Db, w: FiguresWindow, headKeys: readonly string[]) {
+  const heads = new Map<string, { offeredPence: number; paidPence: number }>(headKeys.map((h) => [h, { offeredPence: 0, paidPence: 0 }]));
+  if (headKeys.length === 0) return heads;
+  const { rows } = await sql<{ head: string; offered: number; paid: number }>`
+    select e->>'head' as head,
+      coalesce(sum((e->>'amountPence')::numeric) filter (where ${offeredIn(w)}), 0)::float8 as offered,
+      coalesce(sum((e->>'amountPence')::numeric) filter (where ${paidIn(w)}), 0)::float8 as paid
+    from remedies cross join lateral jsonb_array_elements(heads) e
+    where ${REMEDY_IN_PERIOD(w)} and (${offeredIn(w)} or ${paidIn(w)}) and heads <> '[]'::jsonb and e->>'head' in (${sql.join([...headKeys])})
+    group by 1`.execute(db);
+  for (const r of rows) {
+    const h = heads.get(r.head)!;
+    h.offeredPence += Number(r.offered);
+    h.paidPence += Number(r.paid);
+  }
+  return heads;
 }
 
 /** The offers made in the period, grouped by amount and impact band (null as ''), `batch` groups at a time. */

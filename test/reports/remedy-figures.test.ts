@@ -26,17 +26,36 @@ const DAY0 = '2025-03-15';
 const SPAN = 40;
 const day = (n: number): LocalDate => addDays(DAY0, n);
 
-/** The days a remedy's dates are drawn near: the edges of the period the figures are taken for, and "today". */
+/** The days a remedy's dates are drawn near: the edges of the period the figures are taken for, "today", and the day taken as the end. */
 interface Anchors {
   from: LocalDate;
   to: LocalDate;
   today: LocalDate;
 }
 type Dated = (a: Anchors) => LocalDate;
-/** A day: within two days of an edge of the period or of today, or anywhere in the range. */
+const asAtOf = (a: Anchors) => (a.to < a.today ? a.to : a.today);
+const ANCHORS = {
+  from: (a: Anchors) => a.from,
+  to: (a: Anchors) => a.to,
+  today: (a: Anchors) => a.today,
+  asAt: asAtOf,
+  afterTo: (a: Anchors) => addDays(a.to, 1),
+  afterAsAt: (a: Anchors) => addDays(asAtOf(a), 1),
+};
+/** A day: the day before, on or after an edge of the period, today or the end (mostly), or anywhere in the range. */
 const dayArb: fc.Arbitrary<Dated> = fc.oneof(
-  fc.record({ anchor: fc.constantFrom('from' as const, 'to' as const, 'today' as const), delta: fc.integer({ min: -2, max: 2 }) }).map(({ anchor, delta }) => (a: Anchors) => addDays(a[anchor], delta)),
-  fc.integer({ min: 0, max: SPAN }).map((n) => () => day(n)),
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({ anchor: fc.constantFrom('from' as const, 'to' as const, 'today' as const, 'asAt' as const), delta: fc.integer({ min: -1, max: 1 }) })
+      .map(({ anchor, delta }) => (a: Anchors) => addDays(ANCHORS[anchor](a), delta)),
+  },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: SPAN }).map((n) => () => day(n)) },
+);
+/** The first day of a comparison with an instant: where an approval's London date starts to count. */
+const instantDayArb: fc.Arbitrary<Dated> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('from' as const, 'afterTo' as const, 'afterAsAt' as const).map((k) => ANCHORS[k]) },
+  { weight: 1, arbitrary: dayArb },
 );
 /** A value or null: null `nulls` times in `nulls + 1`. */
 const maybe = <T>(a: fc.Arbitrary<T>, nulls = 1) => fc.oneof({ arbitrary: fc.constant(null), weight: nulls }, { arbitrary: a, weight: 1 });
@@ -48,7 +67,7 @@ const AMOUNTS = [4_999, 5_000, 5_001, 10_000, 10_001, 59_999, 60_000, 100_000, 1
 
 /** An instant near a London midnight in the range, to the microsecond (approved_at is a timestamptz). */
 const instantArb = fc
-  .record({ on: dayArb, minutes: fc.integer({ min: -90, max: 90 }), ms: fc.constantFrom(-1, 0, 1, 59_999), micro: fc.constantFrom(0, 1, 500, 999) })
+  .record({ on: instantDayArb, minutes: fc.integer({ min: -70, max: 70 }), ms: fc.constantFrom(-1, 0, 1, 59_999), micro: fc.constantFrom(0, 1, 500, 999) })
   .map(({ on, minutes, ms, micro }) => (a: Anchors) => {
     const iso = new Date(londonStartOfDay(on(a)).getTime() + minutes * 60_000 + ms).toISOString();
     return `${iso.slice(0, 23)}${String(micro).padStart(3, '0')}Z`;
@@ -95,7 +114,7 @@ const bandsArb: fc.Arbitrary<GuidanceBand[] | null> = maybe(
 );
 
 const periodArb = fc
-  .record({ from: fc.integer({ min: 0, max: SPAN }), length: fc.integer({ min: 0, max: 20 }), today: fc.integer({ min: -5, max: SPAN + 10 }) })
+  .record({ from: fc.integer({ min: 0, max: SPAN - 10 }), length: fc.integer({ min: 0, max: 10 }), today: fc.integer({ min: -3, max: SPAN + 3 }) })
   .map((p): Anchors => ({ from: day(p.from), to: day(p.from + p.length), today: day(p.today) }));
 
 forEachBackend('the putting-things-right figures counted in SQL equal the figures folded in memory', (backend) => {
