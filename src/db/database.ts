@@ -21,8 +21,9 @@ import * as m0009 from './migrations/0009_data_protection.js';
 import * as m0010 from './migrations/0010_letters_settings.js';
 import * as m0011 from './migrations/0011_scale.js';
 import * as m0012 from './migrations/0012_stage_facts.js';
-import * as m0016 from './migrations/0016_evidence_indexes.js';
 import * as m0014 from './migrations/0014_api_speed.js';
+import * as m0015 from './migrations/0015_remedy_figures.js';
+import * as m0016 from './migrations/0016_evidence_indexes.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -43,8 +44,9 @@ const migrations: Record<string, Migration> = {
   '0010_letters_settings': m0010,
   '0011_scale': m0011,
   '0012_stage_facts': m0012,
-  '0016_evidence_indexes': m0016,
   '0014_api_speed': m0014,
+  '0015_remedy_figures': m0015,
+  '0016_evidence_indexes': m0016,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
