@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
+import { namePreparedStatements } from './prepared.js';
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_sessions.js';
@@ -129,7 +130,7 @@ export async function openEmbedded(dataDir: string | null): Promise<DatabaseHand
     const [{ PGlite }, { createPgConfig }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/node-postgres')]);
     const pglite = dataDir ? new PGlite(path.join(dataDir, 'pgdata')) : new PGlite();
     await pglite.waitReady;
-    const pool = new pg.Pool({ ...(createPgConfig(pglite) as any), max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 60_000 });
+    const pool = namePreparedStatements(new pg.Pool({ ...(createPgConfig(pglite) as any), max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 60_000 }));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,

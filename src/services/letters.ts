@@ -552,33 +552,42 @@ export class LetterService {
 
   /**
    * For each complaint, the letters its recorded steps call for that have not been sent since
-   * (e.g. acknowledged, but no acknowledgement letter). Two queries however many complaints.
+   * (e.g. acknowledged, but no acknowledgement letter). One query however many complaints.
    */
   async due(complaintIds: string[]): Promise<Map<string, { kind: LetterKind; title: string; since: Date }[]>> {
     const out = new Map<string, { kind: LetterKind; title: string; since: Date }[]>();
     if (complaintIds.length === 0) return out;
     const ids = [...new Set(complaintIds)];
-    const [steps, sent, offers, done] = await Promise.all([
-      this.db
-        .selectFrom('history')
-        .select(['complaint_id', 'action', 'at', 'event'])
-        .where('complaint_id', 'in', ids)
-        .where('action', 'in', ['acknowledged', 'extended', 'responded', 'refused', 'closed', 'withdrawn', 'reopened', 'escalation_requested'])
-        .execute(),
-      this.db.selectFrom('letters').select(['complaint_id', 'kind', 'sent_at']).where('complaint_id', 'in', ids).execute(),
-      this.db.selectFrom('remedies').select(['complaint_id', 'updated_at']).where('complaint_id', 'in', ids).where('status', '=', 'offered').where('source', '<>', 'response').execute(),
-      this.db.selectFrom('actions').select(['complaint_id', 'updated_at']).where('complaint_id', 'in', ids).where('status', '=', 'done').execute(),
-    ]);
-    for (const id of ids) {
-      const caseSteps: CaseStep[] = steps
-        .filter((h) => h.complaint_id === id)
-        .map((h) => ({ action: h.action, at: new Date(h.at), stage: (h.event as any)?.stage ?? null, refusalKind: (h.event as any)?.kind ?? null }));
-      const extra = [
-        ...offers.filter((o) => o.complaint_id === id).map((o) => ({ kind: 'remedy_offer' as const, since: new Date(o.updated_at) })),
-        ...done.filter((a) => a.complaint_id === id).map((a) => ({ kind: 'action_completed' as const, since: new Date(a.updated_at) })),
-      ];
-      const letters = sent.filter((l) => l.complaint_id === id).map((l) => ({ kind: l.kind, sentAt: new Date(l.sent_at) }));
-      const due = lettersDue(caseSteps, letters, extra);
+    // One round trip for the four sources (each query costs far more than its rows on a page of 50),
+    // and of each step only the two fields the rule reads, not the whole event.
+    const list = sql.join(ids);
+    const rows = (
+      await sql<{ src: 'step' | 'letter' | 'offer' | 'done'; complaint_id: string; kind: string | null; at: Date | string; stage: number | null; refusal_kind: string | null }>`
+        select 'step' as src, complaint_id, action as kind, at, event->'stage' as stage, event->'kind' as refusal_kind
+          from history
+         where complaint_id in (${list})
+           and action in ('acknowledged', 'extended', 'responded', 'refused', 'closed', 'withdrawn', 'reopened', 'escalation_requested')
+        union all
+        select 'letter', complaint_id, kind, sent_at, null, null from letters where complaint_id in (${list})
+        union all
+        select 'offer', complaint_id, null, updated_at, null, null from remedies where complaint_id in (${list}) and status = 'offered' and source <> 'response'
+        union all
+        select 'done', complaint_id, null, updated_at, null, null from actions where complaint_id in (${list}) and status = 'done'
+      `.execute(this.db)
+    ).rows;
+    const byCase = new Map(ids.map((id) => [id, { steps: [] as CaseStep[], sent: [] as { kind: string; sentAt: Date }[], offers: [] as Date[], done: [] as Date[] }]));
+    for (const r of rows) {
+      const c = byCase.get(r.complaint_id);
+      if (!c) continue;
+      const at = new Date(r.at);
+      if (r.src === 'step') c.steps.push({ action: r.kind!, at, stage: r.stage ?? null, refusalKind: r.refusal_kind ?? null });
+      else if (r.src === 'letter') c.sent.push({ kind: r.kind!, sentAt: at });
+      else if (r.src === 'offer') c.offers.push(at);
+      else c.done.push(at);
+    }
+    for (const [id, c] of byCase) {
+      const extra = [...c.offers.map((since) => ({ kind: 'remedy_offer' as const, since })), ...c.done.map((since) => ({ kind: 'action_completed' as const, since }))];
+      const due = lettersDue(c.steps, c.sent, extra);
       if (due.length) out.set(id, due);
     }
     return out;

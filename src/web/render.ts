@@ -37,8 +37,67 @@ export const DUE_TAGS: Record<string, { text: string; classes: string }> = {
   on_track: { text: 'On track', classes: 'govuk-tag--green' },
 };
 
+/**
+ * Nunjucks' `Frame.set` splits every name on "." (for `loop.index` and the like) and allocates the
+ * pieces, and it runs for every `{% set %}`, loop variable (seven per iteration) and macro
+ * argument: GOV.UK Frontend's templates make thousands of these calls per page. This does the same
+ * with the pieces split once per name (names come from the templates' source, so they are few).
+ * Patched once per process.
+ */
+const NAME_PARTS = new Map<string, string[]>();
+function fastFrameSet() {
+  const Frame = (nunjucks as any).runtime?.Frame;
+  if (!Frame || Frame.prototype.set.putrightFast) return;
+  const original = Frame.prototype.set;
+  const set = function (this: any, name: string, val: unknown, resolveUp?: boolean) {
+    if (name.indexOf('.') === -1) {
+      if (resolveUp) {
+        const frame = this.resolve(name, true);
+        if (frame) {
+          frame.variables[name] = val;
+          return;
+        }
+      }
+      this.variables[name] = val;
+      return;
+    }
+    if (resolveUp) return original.call(this, name, val, resolveUp);
+    let parts = NAME_PARTS.get(name);
+    if (!parts) {
+      parts = name.split('.');
+      if (NAME_PARTS.size < 10_000) NAME_PARTS.set(name, parts);
+    }
+    let obj = this.variables;
+    for (let i = 0; i < parts.length - 1; i++) obj = obj[parts[i]] || (obj[parts[i]] = {});
+    obj[parts[parts.length - 1]] = val;
+  };
+  set.putrightFast = true;
+  Frame.prototype.set = set;
+}
+
+/**
+ * Every GOV.UK macro includes "./template.njk" relative to itself, so each call resolved the path
+ * afresh (path.resolve) before finding the compiled template in the cache. A relative name only
+ * ever comes from a template's own source, so the answers are few and fixed: remember them.
+ */
+function memoiseRelativeNames(env: nunjucks.Environment) {
+  const resolved = new WeakMap<object, Map<string, string>>();
+  const resolveTemplate = (env as any).resolveTemplate.bind(env);
+  (env as any).resolveTemplate = (loader: any, parentName: string | null, filename: string) => {
+    if (!parentName || typeof filename !== 'string' || !(filename.startsWith('./') || filename.startsWith('../'))) return resolveTemplate(loader, parentName, filename);
+    let byLoader = resolved.get(loader);
+    if (!byLoader) resolved.set(loader, (byLoader = new Map()));
+    const key = `${parentName}\u0000${filename}`;
+    let name = byLoader.get(key);
+    if (name === undefined) byLoader.set(key, (name = resolveTemplate(loader, parentName, filename) as string));
+    return name;
+  };
+}
+
 export function createViews(): nunjucks.Environment {
+  fastFrameSet();
   const env = nunjucks.configure([path.join(here, 'views'), GOVUK_DIST, MOJ_ROOT], { autoescape: true, throwOnUndefined: false, noCache: process.env.NODE_ENV === 'development' && process.env.PUTRIGHT_VIEW_RELOAD === 'true' });
+  memoiseRelativeNames(env);
   env.addFilter('longDate', (d: LocalDate | null) => (d ? formatLongDate(d) : ''));
   env.addFilter('shortDate', shortDate);
   env.addFilter('dateTime', dateTime);
