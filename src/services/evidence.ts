@@ -10,6 +10,8 @@ import type { Db } from '../db/database.js';
 import { londonDateOf, type LocalDate } from '../core/dates.js';
 import { newCaseTally, provisionEvidence, tallyCase, type ActionTally, type CaseSummary, type EvidenceInput, type RemedyTally } from '../core/self-assessment.js';
 
+import { reportGate } from './report-gate.js';
+
 /** How many complaints the evidence reads at a time. */
 const EVIDENCE_BATCH = 5000;
 interface CaseRow {
@@ -52,6 +54,10 @@ export class EvidenceService {
 
   /** The period's record, ready for the core. Figures are as at the end of the period, or today if sooner. */
   async gather(from: LocalDate, to: LocalDate): Promise<EvidenceInput> {
+    return reportGate.run(() => this.gatherNow(from, to));
+  }
+
+  private async gatherNow(from: LocalDate, to: LocalDate): Promise<EvidenceInput> {
     const db = this.db;
     const today = londonDateOf(this.clock());
     const asAt = to < today ? to : today;

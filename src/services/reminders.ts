@@ -220,7 +220,8 @@ export class ReminderService {
         await this.db
           .selectFrom('reminders_sent')
           .select(['subject', 'subject_id', 'kind', 'due_on'])
-          .where('subject_id', 'in', [...new Set(list.map((c) => c.subjectId))])
+          // One array parameter: a list of tens of thousands would pass the protocol's 65,535 parameters.
+          .where(sql<boolean>`subject_id = any(${[...new Set(list.map((c) => c.subjectId))]})`)
           .execute()
       ).map((r) => `${r.subject}|${r.subject_id}|${r.kind}|${r.due_on}`),
     );

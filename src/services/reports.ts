@@ -48,6 +48,7 @@ import { puttingThingsRightFigures, type FigureSources } from './remedy-figures.
 import type { SettingsService } from './settings.js';
 import type { ReportBlock, ReportDocument } from './report-documents.js';
 import { dashboardTally, storedFacts, tsmFigureFacts, tsmTallies } from './measure-queries.js';
+import { reportGate } from './report-gate.js';
 
 export const reportSettingsSchema = z
   .object({
@@ -265,10 +266,12 @@ export class ReportService {
     requirePermission(actor, 'reports:read');
     checkPeriod(from, to);
     const today = this.today();
-    const figures = dashboardFromTally(await dashboardTally(this.db, from, to, today), { from, to, asOf: today });
-    const { settings } = await this.settings.load();
+    // The counts and the putting-things-right figures side by side, one heavy report at a time per gate.
+    const [tally, ptr, { settings }] = await reportGate.run(() =>
+      Promise.all([dashboardTally(this.db, from, to, today), this.sources ? puttingThingsRightFigures(this.sources, from, to) : null, this.settings.load()]),
+    );
+    const figures = dashboardFromTally(tally, { from, to, asOf: today });
     const groundLabels = Object.fromEntries(settings.exclusionGrounds.map((g) => [g.key, g.label]));
-    const ptr = this.sources ? await puttingThingsRightFigures(this.sources, from, to) : null;
     return {
       ...figures,
       groundLabels,
