@@ -5,6 +5,7 @@ import { RuleViolation } from '../../core/lifecycle.js';
 import { VersionConflict, InvalidInput } from '../../services/errors.js';
 import { formBody, pageContext } from './common.js';
 import { withLettersDue } from './letters.js';
+import { escapeHtml } from '../../core/letters.js';
 
 const filtersSchema = z
   .object({
@@ -54,6 +55,9 @@ const work: FastifyPluginAsync = async (app) => {
       users.list(),
     ]);
     const handlers = staff.filter((u) => u.active && (u.role === 'handler' || u.role === 'manager'));
+    const handlerOptions = [{ value: 'me', text: 'Me' }, { value: 'all', text: 'Everyone' }, { value: 'unassigned', text: 'Unassigned' }, ...handlers.map((h) => ({ value: h.id, text: h.name }))]
+      .map((o) => `<option value="${escapeHtml(o.value)}"${o.value === handler ? ' selected' : ''}>${escapeHtml(o.text)}</option>`)
+      .join('');
     const params = new URLSearchParams(Object.entries({ ...q, cursor: '', done: '' }).filter(([, v]) => v) as [string, string][]);
     return reply.view(
       'work.njk',
@@ -64,6 +68,7 @@ const work: FastifyPluginAsync = async (app) => {
         counts,
         q: { ...q, handler },
         handlers,
+        handlerOptions,
         baseQuery: params.toString(),
         done: q.done,
       }),
