@@ -184,7 +184,7 @@ export interface ActionView extends Finish, Pick<ActionRecord, 'dueOn' | 'reside
   version: number;
 }
 
-function toRemedyRecord(r: RemedyRow): RemedyRecord {
+export function toRemedyRecord(r: RemedyRow): RemedyRecord {
   return {
     type: r.type as RemedyType,
     status: r.status as RemedyStatus,

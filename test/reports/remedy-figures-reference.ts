@@ -24,36 +24,8 @@ import {
   type RemedyStatus,
   type RemedyType,
 } from '../../src/core/remedies.js';
-import { loadRemedySettings } from '../../src/services/remedies.js';
+import { loadRemedySettings, toRemedyRecord } from '../../src/services/remedies.js';
 
-function toRemedyRecord(r: RemedyRow): RemedyRecord {
-  return {
-    type: r.type as RemedyType,
-    status: r.status as RemedyStatus,
-    recordedOn: r.recorded_on,
-    dueOn: r.due_on,
-    amountPence: r.amount_pence,
-    createdBy: r.created_by,
-    approvalRequired: r.approval_required,
-    approvedBy: r.approved_by,
-    approvedAt: r.approved_at ? new Date(r.approved_at).toISOString() : null,
-    approvalNote: r.approval_note,
-    offeredOn: r.offered_on,
-    openUntil: r.open_until,
-    acceptedOn: r.accepted_on,
-    declinedOn: r.declined_on,
-    declineReason: r.decline_reason,
-    lapsedOn: r.lapsed_on,
-    paidOn: r.paid_on,
-    paymentMethod: r.payment_method,
-    paymentReference: r.payment_reference,
-    notOffsetConfirmed: r.not_offset_confirmed,
-    completedOn: r.completed_on,
-    completionNote: r.completion_note,
-    cancelledOn: r.cancelled_on,
-    cancelledReason: r.cancelled_reason,
-  };
-}
 
 function sum<T extends Record<string, unknown>>(rows: T[], key: keyof T): number {
   return rows.reduce((n, r) => n + (r[key] as number), 0);
