@@ -11,6 +11,7 @@ import type { Db } from '../db/database.js';
 import type { LocalDate } from '../core/dates.js';
 import {
   DASHBOARD_STAGE_FIGURES,
+  FACTS_VERSION,
   TSM_TALLY_FIGURES,
   periodAsOf,
   tsmAsOf,
@@ -116,7 +117,7 @@ export async function storedFacts(db: Db, ids: string[] | { receivedBy: LocalDat
   for (const r of rows) {
     if (!cur || cur.id !== r.id) {
       cur = {
-        v: 1,
+        v: FACTS_VERSION,
         id: r.id,
         reference: r.reference,
         tenure: (r.tenure ?? unknownTenure) as Tenure,
