@@ -960,3 +960,21 @@ export function relatedIssueRoute(state: ComplaintState): 'join' | 'new_complain
     ? 'join'
     : 'new_complaint';
 }
+
+/** The columns of the complaints row that are a projection of the state (ComplaintService and the seed write them). */
+export function projectionColumns(state: ComplaintState) {
+  const due = nextDue(state);
+  const s = currentStage(state);
+  return {
+    status: state.status,
+    stage: state.stage,
+    rule_version: state.ruleVersion,
+    stage1_handler_id: state.stages[1].handlerId,
+    stage2_handler_id: state.stages[2]?.handlerId ?? null,
+    outcome: state.stages[2]?.outcome ?? state.stages[1].outcome,
+    next_due_on: due?.date ?? null,
+    next_due_kind: due?.kind ?? null,
+    extended: s.extensions.length > 0,
+    closed_on: state.closedOn,
+  };
+}

@@ -7,11 +7,12 @@
  * - `complaintFacts(state, meta)`: the dated facts of one complaint, from the engine's projection
  *   (`project` in lifecycle.ts). Dates only, independent of "today", so they can be cached.
  * - `reportingYear(startYear)` / `reportingYearOf(date)`: the regulator's year, 1 April to 31 March.
- * - `tsm(facts, { year, homes, asOf, basis })`: CH01 and CH02 for a year, each figure with the
- *   complaint ids behind it (`ids`), so every figure drills down.
+ * - `tsmFromTallies(tallies, { year, homes, asOf, basis })`: CH01 and CH02 for a year from the
+ *   counts by stage and tenure (`tallyTsm` defines them; the reports count them in SQL), each
+ *   figure with the complaint ids behind it when they were asked for.
  * - `tp09(responses, year)`: TP09 from imported survey answers.
- * - `dashboard(facts, { from, to, asOf })`: volumes, outcomes, timeliness, extensions,
- *   escalation and refusals for any period.
+ * - `dashboardFromTally(tally, { from, to, asOf })`: volumes, outcomes, timeliness, extensions,
+ *   escalation and refusals for any period (`tallyDashboard` defines the tally).
  * Every result carries `measuresVersion` (MEASURES_VERSION): the rules change (the regulator's
  * Direction from 1 October 2026), so a figure always says which logic produced it.
  *
@@ -386,10 +387,6 @@ export function tsmFromTallies(tallies: readonly TsmTally[], opts: { year: numbe
   return { measuresVersion: MEASURES_VERSION, year, asOf, basis: opts.basis, homes: opts.homes, stages, notes: MEASURE_NOTES };
 }
 
-export function tsm(facts: readonly ComplaintFacts[], opts: { year: number; homes: HomeCounts; asOf: LocalDate; basis: Ch02Basis }): TsmResult {
-  return tsmFromTallies(tallyTsm(facts, opts), opts);
-}
-
 // ------------------------------------------------------------------------------------------------
 // TP09: satisfaction with the approach to complaints handling, from survey answers
 // ------------------------------------------------------------------------------------------------
@@ -654,10 +651,6 @@ export function dashboardFromTally(tally: DashboardTally, opts: { from: LocalDat
     ],
     withdrawn: n(s1.withdrawn + s2.withdrawn),
   };
-}
-
-export function dashboard(facts: readonly ComplaintFacts[], opts: { from: LocalDate; to: LocalDate; asOf: LocalDate }): DashboardFigures {
-  return dashboardFromTally(tallyDashboard(facts, opts), opts);
 }
 
 /** The day after a date: for "received before the end of `to`" comparisons on instants. */

@@ -413,13 +413,6 @@ export function tallyCase(t: CaseTally, c: CaseFacts, period: { from: LocalDate;
   }
 }
 
-/** A tally of the given complaints (for callers that have them all at hand). */
-export function tallyCases(cases: readonly CaseFacts[], period: { from: LocalDate; to: LocalDate; asAt: LocalDate }): CaseTally {
-  const t = newCaseTally();
-  for (const c of cases) tallyCase(t, c, period);
-  return t;
-}
-
 /** The period's figures from its tally. */
 export function evidenceFigures(input: EvidenceInput): EvidenceFigures {
   return { ...input.cases.figures, contractors: input.cases.contractors.size };

@@ -6,9 +6,7 @@
 import type { WorkingDayCalendar } from '../core/calendar.js';
 import { addDays, londonDateOf, type LocalDate } from '../core/dates.js';
 import {
-  currentStage,
   decide,
-  nextDue,
   project,
   type ActionSummary,
   type Command,
@@ -95,23 +93,7 @@ export interface SimInput {
   issueArose: LocalDate | null;
 }
 
-/** The columns of the complaints row that are a projection of the state (as ComplaintService.projection). */
-export function projectionColumns(state: ComplaintState) {
-  const due = nextDue(state);
-  const s = currentStage(state);
-  return {
-    status: state.status,
-    stage: state.stage,
-    rule_version: state.ruleVersion,
-    stage1_handler_id: state.stages[1].handlerId,
-    stage2_handler_id: state.stages[2]?.handlerId ?? null,
-    outcome: state.stages[2]?.outcome ?? state.stages[1].outcome,
-    next_due_on: due?.date ?? null,
-    next_due_kind: due?.kind ?? null,
-    extended: s.extensions.length > 0,
-    closed_on: state.closedOn,
-  };
-}
+export { projectionColumns } from '../core/lifecycle.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;

@@ -11,7 +11,6 @@ import type { WorkingDayCalendar } from '../core/calendar.js';
 import { refreshStageFacts, writeStageFacts } from './stage-facts.js';
 import { addDays, dayOfWeek, isValidLocalDate, londonDateOf, type LocalDate } from '../core/dates.js';
 import {
-  currentStage,
   decide,
   dueStatus,
   nextDue,
@@ -24,6 +23,7 @@ import {
   type LifecycleEventData,
   type StageState,
   historySummary,
+  projectionColumns,
 } from '../core/lifecycle.js';
 import { ruleVersionForReceipt } from '../core/rules.js';
 import type { Actor } from './actor.js';
@@ -107,25 +107,6 @@ function decodeCursor(c: string): [string, string] {
   } catch {
     throw new InvalidInput('The cursor is not one this service gave out.', 'cursor');
   }
-}
-
-/** The row columns that are a projection of the lifecycle state. */
-function projection(state: ComplaintState) {
-  const due = nextDue(state);
-  const s = currentStage(state);
-  const outcome = state.stages[2]?.outcome ?? state.stages[1].outcome;
-  return {
-    status: state.status,
-    stage: state.stage,
-    rule_version: state.ruleVersion,
-    stage1_handler_id: state.stages[1].handlerId,
-    stage2_handler_id: state.stages[2]?.handlerId ?? null,
-    outcome,
-    next_due_on: due?.date ?? null,
-    next_due_kind: due?.kind ?? null,
-    extended: s.extensions.length > 0,
-    closed_on: state.closedOn,
-  };
 }
 
 /** The columns a list row needs, from complaints joined to residents (r) and handlers (h1, h2). */
@@ -321,12 +302,12 @@ export class ComplaintService {
         vulnerable,
         created_at: this.clock(),
         updated_at: this.clock(),
-        ...projection(state),
+        ...projectionColumns(state),
         facts_version: 1,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await writeStageFacts(trx, row.id, receivedEvents, state, ctx.calendar, { ...row, tenure: await this.tenureOf(trx, residentId) });
+    await writeStageFacts(trx, row.id, receivedEvents, state, ctx.calendar, row);
     await this.record(trx, actor, {
       complaintId: row.id,
       residentId,
@@ -340,13 +321,6 @@ export class ComplaintService {
   }
 
   // ------------------------------------------------------------------ read
-
-  /** The resident's tenure, copied onto the measures' facts (null for an anonymous complaint). */
-  private async tenureOf(trx: Db, residentId: string | null): Promise<string | null> {
-    if (!residentId) return null;
-    const r = await trx.selectFrom('residents').select('tenure').where('id', '=', residentId).executeTakeFirst();
-    return r?.tenure ?? null;
-  }
 
   async getRow(id: string, trx: Db = this.db, forUpdate = false): Promise<ComplaintRow> {
     let q = trx.selectFrom('complaints').selectAll().where('id', '=', id);
@@ -719,13 +693,13 @@ export class ComplaintService {
     }
     const updated = await trx
       .updateTable('complaints')
-      .set({ ...projection(after), ...(after.triage?.vulnerable ? { vulnerable: true } : {}), version: row.version + 1, facts_version: row.version + 1, updated_at: this.clock() })
+      .set({ ...projectionColumns(after), ...(after.triage?.vulnerable ? { vulnerable: true } : {}), version: row.version + 1, facts_version: row.version + 1, updated_at: this.clock() })
       .where('id', '=', row.id)
       .where('version', '=', row.version)
       .returningAll()
       .executeTakeFirst();
     if (!updated) throw new VersionConflict('The complaint', row.version + 1);
-    await writeStageFacts(trx, row.id, all, after, calendar, { ...updated, tenure: await this.tenureOf(trx, updated.resident_id) });
+    await writeStageFacts(trx, row.id, all, after, calendar, updated);
     return this.view(updated, after, calendar, trx);
   }
 
@@ -829,7 +803,7 @@ export class ComplaintService {
     for (const c of open) {
       await this.db.transaction().execute(async (trx) => {
         const state = await this.loadState(trx, c.id, calendar);
-        const p = projection(state);
+        const p = projectionColumns(state);
         if (p.next_due_on !== c.next_due_on) {
           changed.push(c.reference);
           await trx.updateTable('complaints').set({ next_due_on: p.next_due_on, next_due_kind: p.next_due_kind }).where('id', '=', c.id).execute();

@@ -61,8 +61,6 @@ export const TSM_CONDITIONS: Record<TsmTallyFigure, (w: Window) => RawBuilder<un
   openPastCompliant: (w) => sql`(${openAt(w.asOf)} and due_compliant < ${d(w.asOf)})`,
 };
 
-const COLUMN: Record<TsmTallyFigure, string> = Object.fromEntries(TSM_TALLY_FIGURES.map((k) => [k, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as Record<TsmTallyFigure, string>;
-
 export function tsmWindow(year: ReportingYear, today: LocalDate): Window {
   return { from: year.from, to: year.to, asOf: tsmAsOf(year, today), receivedBy: year.to < today ? year.to : today };
 }
@@ -72,8 +70,8 @@ export async function tsmTallies(db: Db, year: ReportingYear, today: LocalDate, 
   const w = tsmWindow(year, today);
   const cols = TSM_TALLY_FIGURES.map((k) =>
     withIds
-      ? sql`count(*) filter (where ${TSM_CONDITIONS[k](w)})::int as ${sql.ref(COLUMN[k])}, coalesce(array_agg(complaint_id::text) filter (where ${TSM_CONDITIONS[k](w)}), '{}') as ${sql.ref(`${COLUMN[k]}_ids`)}`
-      : sql`count(*) filter (where ${TSM_CONDITIONS[k](w)})::int as ${sql.ref(COLUMN[k])}`,
+      ? sql`count(*) filter (where ${TSM_CONDITIONS[k](w)})::int as ${sql.ref(k)}, coalesce(array_agg(complaint_id::text) filter (where ${TSM_CONDITIONS[k](w)}), '{}') as ${sql.ref(`${k}Ids`)}`
+      : sql`count(*) filter (where ${TSM_CONDITIONS[k](w)})::int as ${sql.ref(k)}`,
   );
   const { rows } = await sql<Record<string, unknown>>`
     select stage, coalesce(tenure, ${unknownTenure}) as tenure, ${sql.join(cols)}
@@ -82,7 +80,7 @@ export async function tsmTallies(db: Db, year: ReportingYear, today: LocalDate, 
     group by 1, 2`.execute(db);
   return rows.map((r) => {
     const t = { stage: Number(r.stage) as 1 | 2, tenure: r.tenure as Tenure } as TsmTally;
-    for (const k of TSM_TALLY_FIGURES) t[k] = { count: Number(r[COLUMN[k]]), ids: withIds ? (r[`${COLUMN[k]}_ids`] as string[]) : [] } satisfies Counted;
+    for (const k of TSM_TALLY_FIGURES) t[k] = { count: Number(r[k]), ids: withIds ? (r[`${k}Ids`] as string[]) : [] } satisfies Counted;
     return t;
   });
 }

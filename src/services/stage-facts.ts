@@ -53,21 +53,19 @@ export interface FactsMetaRow {
   category: string | null;
 }
 
-/** The latest date a stage's facts carry, or null while the stage is open (not answered or ended). */
-export function lastOn(s: StageFacts): LocalDate | null {
-  if (!s.respondedOn && !s.ended) return null;
-  return maxDate(s);
-}
-function maxDate(s: StageFacts): LocalDate {
-  let d = s.startedOn;
-  for (const x of [s.acknowledgedOn, s.respondedOn, s.ended?.on, ...s.extensions.map((e) => e.residentToldOn)]) if (x && x > d) d = x;
-  return d;
-}
-/** The earliest date a stage's facts carry (the start, unless a date was recorded before it). */
-export function firstOn(s: StageFacts): LocalDate {
-  let d = s.startedOn;
-  for (const x of [s.acknowledgedOn, s.respondedOn, s.ended?.on, ...s.extensions.map((e) => e.residentToldOn)]) if (x && x < d) d = x;
-  return d;
+/**
+ * The earliest and latest dates a stage's facts carry; `last` is null while the stage is open (not
+ * answered or ended), so a period's query finds it whatever the period's end.
+ */
+export function stageSpan(s: StageFacts): { first: LocalDate; last: LocalDate | null } {
+  let first = s.startedOn;
+  let last = s.startedOn;
+  for (const d of [s.acknowledgedOn, s.respondedOn, s.ended?.on, ...s.extensions.map((e) => e.residentToldOn)]) {
+    if (!d) continue;
+    if (d < first) first = d;
+    if (d > last) last = d;
+  }
+  return { first, last: !s.respondedOn && !s.ended ? null : last };
 }
 
 /** The columns of the two tables, in order (the seed streams them with COPY). */
@@ -82,28 +80,31 @@ export function stageFactRows(complaintId: string, state: ComplaintState, meta: 
 
 /** The rows of one complaint's stage facts. */
 export function factRows(complaintId: string, facts: readonly StageFacts[], meta: FactsMetaRow) {
-  const stages = facts.map((s) => ({
-    complaint_id: complaintId,
-    stage: s.stage,
-    received_on: meta.received_on,
-    tenure: meta.tenure,
-    channel: meta.channel,
-    service_area: meta.service_area,
-    category: meta.category,
-    started_on: s.startedOn,
-    acknowledgement_due: s.acknowledgementDue,
-    acknowledged_on: s.acknowledgedOn,
-    due_original: s.dueOriginal,
-    due_compliant: s.dueCompliant,
-    due_in_force: s.dueInForce,
-    responded_on: s.respondedOn,
-    outcome: s.outcome,
-    ended_how: s.ended?.how ?? null,
-    ended_on: s.ended?.on ?? null,
-    ended_ground: s.ended?.ground ?? null,
-    first_on: firstOn(s),
-    last_on: lastOn(s),
-  }));
+  const stages = facts.map((s) => {
+    const span = stageSpan(s);
+    return {
+      complaint_id: complaintId,
+      stage: s.stage,
+      received_on: meta.received_on,
+      tenure: meta.tenure,
+      channel: meta.channel,
+      service_area: meta.service_area,
+      category: meta.category,
+      started_on: s.startedOn,
+      acknowledgement_due: s.acknowledgementDue,
+      acknowledged_on: s.acknowledgedOn,
+      due_original: s.dueOriginal,
+      due_compliant: s.dueCompliant,
+      due_in_force: s.dueInForce,
+      responded_on: s.respondedOn,
+      outcome: s.outcome,
+      ended_how: s.ended?.how ?? null,
+      ended_on: s.ended?.on ?? null,
+      ended_ground: s.ended?.ground ?? null,
+      first_on: span.first,
+      last_on: span.last,
+    };
+  });
   const extensions = facts.flatMap((s) =>
     s.extensions.map((e, i) => ({
       complaint_id: complaintId,
@@ -142,13 +143,22 @@ export function summaryRow(complaintId: string, events: readonly LifecycleEvent[
 
 /**
  * Replace one complaint's stored facts and summary, inside the caller's transaction (which must
- * hold the complaint's row lock, as the engine's commands do). `state` is `project(events)`.
+ * hold the complaint's row lock, as the engine's commands do). `state` is `project(events)`; the
+ * resident's tenure is read by the insert itself.
  */
-export async function writeStageFacts(trx: Db, complaintId: string, events: readonly LifecycleEvent[], state: ComplaintState, calendar: WorkingDayCalendar, meta: FactsMetaRow & SummaryMetaRow): Promise<void> {
-  const { stages, extensions } = stageFactRows(complaintId, state, meta);
+export async function writeStageFacts(
+  trx: Db,
+  complaintId: string,
+  events: readonly LifecycleEvent[],
+  state: ComplaintState,
+  calendar: WorkingDayCalendar,
+  meta: Omit<FactsMetaRow, 'tenure'> & SummaryMetaRow & { resident_id: string | null },
+): Promise<void> {
+  const { stages, extensions } = stageFactRows(complaintId, state, { ...meta, tenure: null });
+  const tenure = meta.resident_id ? sql<string | null>`(select tenure from residents where id = ${meta.resident_id})` : null;
   await trx.deleteFrom('complaint_extension_facts').where('complaint_id', '=', complaintId).execute();
   await trx.deleteFrom('complaint_stage_facts').where('complaint_id', '=', complaintId).execute();
-  if (stages.length) await trx.insertInto('complaint_stage_facts').values(stages).execute();
+  if (stages.length) await trx.insertInto('complaint_stage_facts').values(stages.map((r) => ({ ...r, tenure }))).execute();
   if (extensions.length) await trx.insertInto('complaint_extension_facts').values(extensions).execute();
   const { complaint_id: _, ...sum } = summaryRow(complaintId, events, calendar, meta, state);
   await trx
