@@ -13,6 +13,11 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   PUTRIGHT_DATA_DIR: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Named (prepared) statements on PostgreSQL; false behind a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode). */
+  DATABASE_PREPARED_STATEMENTS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUTRIGHT_ADMIN_EMAIL: z.string().email().optional(),
   PUTRIGHT_ADMIN_PASSWORD: z.string().min(12).optional(),
@@ -48,7 +53,7 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
   host: string;
-  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string | null };
+  database: { kind: 'postgres'; url: string; poolSize: number; preparedStatements: boolean } | { kind: 'pglite'; dataDir: string | null };
   logLevel: string;
   bootstrapAdmin: { email: string; password: string | null };
   bodyLimit: number;
@@ -96,7 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT ?? 3000,
     host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, preparedStatements: e.DATABASE_PREPARED_STATEMENTS }
       : { kind: 'pglite', dataDir: path.resolve(e.PUTRIGHT_DATA_DIR ?? 'data') },
     logLevel: e.LOG_LEVEL,
     bootstrapAdmin: { email: e.PUTRIGHT_ADMIN_EMAIL ?? 'admin@putright.local', password: e.PUTRIGHT_ADMIN_PASSWORD ?? null },

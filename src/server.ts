@@ -25,7 +25,7 @@ async function main() {
   const log = pino({ level: config.logLevel, serializers: logSerializers, redact: logRedact });
   let database: DatabaseHandle;
   try {
-    database = config.database.kind === 'postgres' ? openPostgres(config.database.url, config.database.poolSize) : await openEmbedded(config.database.dataDir);
+    database = config.database.kind === 'postgres' ? openPostgres(config.database.url, config.database.poolSize, { preparedStatements: config.database.preparedStatements }) : await openEmbedded(config.database.dataDir);
   } catch (err) {
     if (err instanceof DataDirectoryLocked) {
       log.fatal(err.message);

@@ -25,6 +25,7 @@ import * as m0012 from './migrations/0012_stage_facts.js';
 import * as m0014 from './migrations/0014_api_speed.js';
 import * as m0015 from './migrations/0015_remedy_figures.js';
 import * as m0016 from './migrations/0016_evidence_indexes.js';
+import * as m0018 from './migrations/0018_dashboard_indexes.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '0014_api_speed': m0014,
   '0015_remedy_figures': m0015,
   '0016_evidence_indexes': m0016,
+  '0018_dashboard_indexes': m0018,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -150,7 +152,12 @@ export async function openEmbedded(dataDir: string | null): Promise<DatabaseHand
   }
 }
 
-export function openPostgres(url: string, poolSize = 10): DatabaseHandle {
+/**
+ * PostgreSQL through a pool of `poolSize`. With `preparedStatements` (the default), each distinct
+ * statement is parsed and planned once per connection and then only bound and run (prepared.ts):
+ * the small queries behind a page cost PostgreSQL about as much to plan as to run.
+ */
+export function openPostgres(url: string, poolSize = 10, { preparedStatements = true }: { preparedStatements?: boolean } = {}): DatabaseHandle {
   // JIT compilation off: it cost the reports' grouped counts seconds at national scale and helps
   // nothing here (with PgBouncer, list `options` in ignore_startup_parameters, or run
   // `alter database … set jit = off` instead).
@@ -160,6 +167,7 @@ export function openPostgres(url: string, poolSize = 10): DatabaseHandle {
   // A client checked out (inside a transaction) when the server goes away emits 'error' too: without
   // a listener that would crash the process. Its query fails instead (answered 503), and the pool drops it.
   pool.on('connect', (client) => client.on('error', () => {}));
+  if (preparedStatements) namePreparedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -1,8 +1,10 @@
 /**
- * Embedded mode: name the statements Kysely sends, so the embedded PostgreSQL parses and plans
- * each distinct statement once per connection and then only binds and runs it. PGlite runs in the
- * server's own thread, and for the small queries behind a page, parsing and planning cost about as
- * much as running them (a third of the server's CPU per HTML page on the 10,000-home demo).
+ * Name the statements Kysely sends, so PostgreSQL (embedded or a server) parses and plans each
+ * distinct statement once per connection and then only binds and runs it. For the small queries
+ * behind a page, parsing and planning cost about as much as running them: a third of the server's
+ * CPU per HTML page on the 10,000-home demo, where PGlite runs in the server's own thread. On a
+ * PostgreSQL server, DATABASE_PREPARED_STATEMENTS=false turns it off for poolers that cannot keep
+ * named statements (PgBouncer before 1.21 in transaction mode).
  *
  * - Only statements with parameters are named: transaction control and the like go as before.
  * - Not statements whose columns are expanded from `*` (`select *`, `t.*`, `returning *`): a later

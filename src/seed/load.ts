@@ -13,6 +13,7 @@ import argon2 from 'argon2';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { SettingsService } from '../services/settings.js';
+import { ReminderService } from '../services/reminders.js';
 import { FACTS_CALENDAR_KEY, factsCalendarKey } from '../services/stage-facts.js';
 import { migrate, openPostgres } from '../db/database.js';
 import { londonDateOf } from '../core/dates.js';
@@ -212,8 +213,25 @@ export async function seed(opts: SeedOptions): Promise<SeedResult> {
     await sql`select setval('resident_ref_seq', ${opts.homes}::bigint)`.execute(handle.db);
     await sql`select setval('service_request_ref_seq', ${Math.max(1, total * 2 + 10)}::bigint)`.execute(handle.db);
     for (const ext of opts.extensions ?? []) await ext({ pool, opts, log: opts.log });
-    await parallel(LOADED.concat('users').map((tbl) => `analyze ${tbl}`), 2);
-    mark('sequences and analyse', t);
+    mark('sequences', t);
+    // A running service has already reminded its staff of what fell due before today: record
+    // those reminders as sent (with no email), so the first sweep of a server on seeded data sends
+    // only what is new, as in steady state, rather than every reminder of five years at once.
+    t = Date.now();
+    rows.remindersSent = 0;
+    const reminders = new ReminderService(handle.db, () => new Date(), { instance: 'seed' });
+    for await (const batch of reminders.batches({ unsentOnly: false, size: 5000 })) {
+      await handle.db
+        .insertInto('reminders_sent')
+        .values(batch.map((c) => ({ subject: c.subject, subject_id: c.subjectId, kind: c.kind, due_on: c.dueOn, complaint_id: c.complaintId, recipient_user_ids: JSON.stringify(c.recipients), message: c.text, instance: 'seed' })))
+        .onConflict((oc) => oc.columns(['subject', 'subject_id', 'kind', 'due_on']).doNothing())
+        .execute();
+      rows.remindersSent += batch.length;
+    }
+    mark('reminders already sent', t);
+    t = Date.now();
+    await parallel(LOADED.concat('users', 'reminders_sent').concat('users').map((tbl) => `analyze ${tbl}`), 2);
+    mark('analyse', t);
     const pgCpu1 = postgresCpu(postmaster);
     const own = statTimes('self');
     const nodeCpu = (own ? own.children : 0) + (process.cpuUsage().user + process.cpuUsage().system) / 1e6;

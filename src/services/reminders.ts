@@ -17,7 +17,7 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
 import { addDays, formatLongDate, londonDateOf, type LocalDate } from '../core/dates.js';
 import { pounds } from '../core/remedies.js';
@@ -76,11 +76,23 @@ export class ReminderService {
     return londonDateOf(this.clock());
   }
 
-  /** Every reminder due now, before de-duplication. */
+  /** Every reminder due now, before de-duplication (all batches of `batches()` at once: for tests and small data). */
   async candidates(): Promise<Candidate[]> {
+    const out: Candidate[] = [];
+    for await (const batch of this.batches({ unsentOnly: false })) out.push(...batch);
+    return out;
+  }
+
+  /**
+   * The reminders due now, a batch at a time, each source read in pages by id so that memory and
+   * each query stay small whatever the size of the landlord. With `unsentOnly`, PostgreSQL leaves
+   * out those already in `reminders_sent` (by their whole key), so a sweep with nothing new to send
+   * reads nothing but the index; the claim in `sendOne` still decides between instances.
+   */
+  async *batches(opts: { unsentOnly: boolean; size?: number }): AsyncGenerator<Candidate[]> {
+    const size = opts.size ?? 500;
     const today = this.today();
     const horizon = addDays(today, this.leadDays);
-    const out: Candidate[] = [];
     const teams = new Map<string, string[]>();
     const teamMembers = async (team: string | null): Promise<string[]> => {
       if (!team) return [];
@@ -96,139 +108,227 @@ export class ReminderService {
       const members = await teamMembers(team);
       return members.length ? members : fallback ? [fallback] : [];
     };
-    const refs = new Map<string, string>();
-    const refOf = async (complaintId: string) => {
-      if (!refs.has(complaintId)) refs.set(complaintId, (await this.db.selectFrom('complaints').select('reference').where('id', '=', complaintId).executeTakeFirst())?.reference ?? '');
-      return refs.get(complaintId)!;
-    };
     const when = (d: LocalDate) => (d < today ? `was due on ${formatLongDate(d)} and is overdue` : d === today ? 'is due today' : `is due on ${formatLongDate(d)}`);
+    /** Not yet sent: no row in reminders_sent with this key (the unique index answers it). */
+    const unsent = (subject: string, id: RawBuilder<unknown>, kind: RawBuilder<unknown>, due: RawBuilder<unknown>) =>
+      opts.unsentOnly
+        ? sql<boolean>`not exists (select 1 from reminders_sent s where s.subject = ${subject} and s.subject_id = ${id} and s.kind = ${kind} and s.due_on = ${due})`
+        : sql<boolean>`true`;
+    /** Page through one source by its id. */
+    async function* pages<R extends { id: string }>(read: (after: string | null) => Promise<R[]>): AsyncGenerator<R[]> {
+      let after: string | null = null;
+      for (;;) {
+        const rows = await read(after);
+        if (rows.length) yield rows;
+        if (rows.length < size) return;
+        after = rows[rows.length - 1].id;
+      }
+    }
+    const afterId = (col: string, after: string | null) => (after ? sql<boolean>`${sql.ref(col)} > ${after}` : sql<boolean>`true`);
+    const emit = function* (list: Candidate[]) {
+      const kept = list.filter((c) => c.recipients.length > 0);
+      if (kept.length) yield kept;
+    };
 
-    // Outstanding actions: due soon, overdue, and updates owed to the resident.
-    const actions = await this.db
-      .selectFrom('actions')
-      .selectAll()
-      .where('status', '=', 'open')
-      .where((eb) => eb.or([eb('due_on', '<=', horizon), eb('resident_update_due_on', '<=', horizon)]))
-      .execute();
-    for (const a of actions) {
-      const to = await owners(a.owner_user_id, a.owner_team, a.created_by);
-      const ref = await refOf(a.complaint_id);
-      if (a.due_on && a.due_on <= horizon) {
-        out.push({ subject: 'action', subjectId: a.id, kind: a.due_on < today ? 'action_overdue' : 'action_due', dueOn: a.due_on, complaintId: a.complaint_id, recipients: to, text: `Action on ${ref}: “${a.description}” ${when(a.due_on)}.` });
+    // Outstanding actions: due soon or overdue (a reminder each way), and updates owed to the resident.
+    const actionKind = sql`case when a.due_on < ${today}::date then 'action_overdue' else 'action_due' end`;
+    for await (const rows of pages((after) =>
+      this.db
+        .selectFrom('actions as a')
+        .innerJoin('complaints as c', 'c.id', 'a.complaint_id')
+        .select(['a.id', 'a.complaint_id', 'a.description', 'a.due_on', 'a.owner_user_id', 'a.owner_team', 'a.created_by', 'c.reference'])
+        .where('a.status', '=', 'open')
+        .where('a.due_on', '<=', horizon)
+        .where(afterId('a.id', after))
+        .where(unsent('action', sql`a.id`, actionKind, sql`a.due_on`))
+        .orderBy('a.id')
+        .limit(size)
+        .execute(),
+    )) {
+      const out: Candidate[] = [];
+      for (const a of rows) {
+        const due = a.due_on!;
+        out.push({ subject: 'action', subjectId: a.id, kind: due < today ? 'action_overdue' : 'action_due', dueOn: due, complaintId: a.complaint_id, recipients: await owners(a.owner_user_id, a.owner_team, a.created_by), text: `Action on ${a.reference}: “${a.description}” ${when(due)}.` });
       }
-      if (a.resident_update_due_on && a.resident_update_due_on <= horizon) {
-        out.push({ subject: 'action', subjectId: a.id, kind: 'action_resident_update_due', dueOn: a.resident_update_due_on, complaintId: a.complaint_id, recipients: to, text: `An update to the resident on ${ref} about “${a.description}” ${when(a.resident_update_due_on)}.` });
+      yield* emit(out);
+    }
+    for await (const rows of pages((after) =>
+      this.db
+        .selectFrom('actions as a')
+        .innerJoin('complaints as c', 'c.id', 'a.complaint_id')
+        .select(['a.id', 'a.complaint_id', 'a.description', 'a.resident_update_due_on', 'a.owner_user_id', 'a.owner_team', 'a.created_by', 'c.reference'])
+        .where('a.status', '=', 'open')
+        .where('a.resident_update_due_on', '<=', horizon)
+        .where(afterId('a.id', after))
+        .where(unsent('action', sql`a.id`, sql`'action_resident_update_due'`, sql`a.resident_update_due_on`))
+        .orderBy('a.id')
+        .limit(size)
+        .execute(),
+    )) {
+      const out: Candidate[] = [];
+      for (const a of rows) {
+        const due = a.resident_update_due_on!;
+        out.push({ subject: 'action', subjectId: a.id, kind: 'action_resident_update_due', dueOn: due, complaintId: a.complaint_id, recipients: await owners(a.owner_user_id, a.owner_team, a.created_by), text: `An update to the resident on ${a.reference} about “${a.description}” ${when(due)}.` });
       }
+      yield* emit(out);
     }
 
     // Remedies: payments owed, offers lapsing, approvals waiting, other remedies by their date.
-    const remedies = await this.db
-      .selectFrom('remedies')
-      .selectAll()
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', 'in', ['open', 'approved', 'accepted']), eb('due_on', '<=', horizon)]),
-          eb.and([eb('status', '=', 'accepted'), eb('due_on', 'is', null)]),
-          eb.and([eb('status', '=', 'offered'), eb('open_until', '>=', today), eb('open_until', '<=', horizon)]),
-          eb('status', '=', 'awaiting_approval'),
-        ]),
-      )
-      .execute();
-    const approvers = remedies.some((r) => r.status === 'awaiting_approval')
-      ? (await this.db.selectFrom('users').select('id').where('active', '=', true).where('role', '=', 'manager').execute()).map((u) => u.id)
-      : [];
-    for (const r of remedies) {
-      const ref = await refOf(r.complaint_id);
-      const to = await owners(r.owner_user_id, r.owner_team, r.created_by);
-      const amount = r.amount_pence ? pounds(r.amount_pence) : '';
-      if (r.status === 'offered' && r.open_until) {
-        out.push({ subject: 'remedy', subjectId: r.id, kind: 'remedy_offer_lapsing', dueOn: r.open_until, complaintId: r.complaint_id, recipients: to, text: `The offer of ${amount} on ${ref} lapses after ${formatLongDate(r.open_until)} unless the resident accepts it.` });
-      } else if (r.status === 'accepted') {
-        const due = r.due_on ?? r.accepted_on ?? today;
-        out.push({ subject: 'remedy', subjectId: r.id, kind: 'remedy_payment_due', dueOn: due, complaintId: r.complaint_id, recipients: to, text: `The resident accepted ${amount} on ${ref}: payment ${when(due)}. Never offset it against arrears.` });
-      } else if (r.status === 'awaiting_approval') {
-        out.push({ subject: 'remedy', subjectId: r.id, kind: 'remedy_awaiting_approval', dueOn: r.recorded_on, complaintId: r.complaint_id, recipients: approvers, text: `An offer of ${amount} on ${ref} is waiting for a manager’s approval.` });
-      } else if (r.due_on) {
-        out.push({ subject: 'remedy', subjectId: r.id, kind: 'remedy_due', dueOn: r.due_on, complaintId: r.complaint_id, recipients: to, text: `A remedy on ${ref} (“${r.description}”) ${when(r.due_on)}.` });
+    // Each remedy's kind and date, as the loop below decides them, so the key can be checked in SQL.
+    const remedyKind = sql`case r.status when 'offered' then 'remedy_offer_lapsing' when 'accepted' then 'remedy_payment_due' when 'awaiting_approval' then 'remedy_awaiting_approval' else 'remedy_due' end`;
+    const remedyDue = sql`case r.status when 'offered' then r.open_until when 'accepted' then coalesce(r.due_on, r.accepted_on, ${today}::date) when 'awaiting_approval' then r.recorded_on else r.due_on end`;
+    let approvers: string[] | null = null;
+    for await (const rows of pages((after) =>
+      this.db
+        .selectFrom('remedies as r')
+        .innerJoin('complaints as c', 'c.id', 'r.complaint_id')
+        .select(['r.id', 'r.complaint_id', 'r.status', 'r.description', 'r.amount_pence', 'r.due_on', 'r.accepted_on', 'r.open_until', 'r.recorded_on', 'r.owner_user_id', 'r.owner_team', 'r.created_by', 'c.reference'])
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('r.status', 'in', ['open', 'approved', 'accepted']), eb('r.due_on', '<=', horizon)]),
+            eb.and([eb('r.status', '=', 'accepted'), eb('r.due_on', 'is', null)]),
+            eb.and([eb('r.status', '=', 'offered'), eb('r.open_until', '>=', today), eb('r.open_until', '<=', horizon)]),
+            eb('r.status', '=', 'awaiting_approval'),
+          ]),
+        )
+        .where(afterId('r.id', after))
+        .where(unsent('remedy', sql`r.id`, remedyKind, remedyDue))
+        .orderBy('r.id')
+        .limit(size)
+        .execute(),
+    )) {
+      const out: Candidate[] = [];
+      for (const r of rows) {
+        const ref = r.reference;
+        const amount = r.amount_pence ? pounds(r.amount_pence) : '';
+        if (r.status === 'offered' && r.open_until) {
+          const to = await owners(r.owner_user_id, r.owner_team, r.created_by);
+          out.push({ subject: 'remedy', subjectId: r.id, kind: 'remedy_offer_lapsing', dueOn: r.open_until, complaintId: r.complaint_id, recipients: to, text: `The offer of ${amount} on ${ref} lapses after ${formatLongDate(r.open_until)} unless the resident accepts it.` });
+        } else if (r.status === 'accepted') {
+          const to = await owners(r.owner_user_id, r.owner_team, r.created_by);
+          const due = r.due_on ?? r.accepted_on ?? today;
+          out.push({ subject: 'remedy', subjectId: r.id, kind: 'remedy_payment_due', dueOn: due, complaintId: r.complaint_id, recipients: to, text: `The resident accepted ${amount} on ${ref}: payment ${when(due)}. Never offset it against arrears.` });
+        } else if (r.status === 'awaiting_approval') {
+          approvers ??= (await this.db.selectFrom('users').select('id').where('active', '=', true).where('role', '=', 'manager').execute()).map((u) => u.id);
+          out.push({ subject: 'remedy', subjectId: r.id, kind: 'remedy_awaiting_approval', dueOn: r.recorded_on, complaintId: r.complaint_id, recipients: approvers, text: `An offer of ${amount} on ${ref} is waiting for a manager’s approval.` });
+        } else if (r.due_on) {
+          const to = await owners(r.owner_user_id, r.owner_team, r.created_by);
+          out.push({ subject: 'remedy', subjectId: r.id, kind: 'remedy_due', dueOn: r.due_on, complaintId: r.complaint_id, recipients: to, text: `A remedy on ${ref} (“${r.description}”) ${when(r.due_on)}.` });
+        }
       }
+      yield* emit(out);
     }
 
     // A complaint's agreed update interval: the next update to the resident.
-    const complaints = await this.db
-      .selectFrom('complaints')
-      .select(['id', 'reference', 'stage', 'stage1_handler_id', 'stage2_handler_id', 'next_due_on'])
-      .where('next_due_kind', '=', 'update')
-      .where('next_due_on', '<=', horizon)
-      .execute();
-    for (const c of complaints) {
-      const handler = c.stage === 2 ? c.stage2_handler_id : c.stage1_handler_id;
-      out.push({ subject: 'complaint', subjectId: c.id, kind: 'complaint_update_due', dueOn: c.next_due_on!, complaintId: c.id, recipients: handler ? [handler] : [], text: `The agreed update to the resident on ${c.reference} ${when(c.next_due_on!)}.` });
+    for await (const rows of pages((after) =>
+      this.db
+        .selectFrom('complaints as c')
+        .select(['c.id', 'c.reference', 'c.stage', 'c.stage1_handler_id', 'c.stage2_handler_id', 'c.next_due_on'])
+        .where('c.next_due_kind', '=', 'update')
+        .where('c.next_due_on', '<=', horizon)
+        .where(afterId('c.id', after))
+        .where(unsent('complaint', sql`c.id`, sql`'complaint_update_due'`, sql`c.next_due_on`))
+        .orderBy('c.id')
+        .limit(size)
+        .execute(),
+    )) {
+      yield* emit(
+        rows.map((c) => {
+          const handler = c.stage === 2 ? c.stage2_handler_id : c.stage1_handler_id;
+          return { subject: 'complaint', subjectId: c.id, kind: 'complaint_update_due', dueOn: c.next_due_on!, complaintId: c.id, recipients: handler ? [handler] : [], text: `The agreed update to the resident on ${c.reference} ${when(c.next_due_on!)}.` };
+        }),
+      );
     }
 
     // Reviews of reasonable adjustments and contact restrictions.
-    const needs = await this.db.selectFrom('resident_needs').select(['id', 'resident_id', 'description', 'review_on', 'recorded_by']).where('ended_on', 'is', null).where('review_on', '<=', horizon).execute();
-    for (const n of needs) {
-      out.push({ subject: 'resident_need', subjectId: n.id, kind: 'adjustment_review_due', dueOn: n.review_on!, complaintId: null, recipients: n.recorded_by ? [n.recorded_by] : [], text: `The review of a resident’s recorded need (“${n.description}”) ${when(n.review_on!)}.` });
+    for await (const rows of pages((after) =>
+      this.db
+        .selectFrom('resident_needs as n')
+        .select(['n.id', 'n.resident_id', 'n.description', 'n.review_on', 'n.recorded_by'])
+        .where('n.ended_on', 'is', null)
+        .where('n.review_on', '<=', horizon)
+        .where(afterId('n.id', after))
+        .where(unsent('resident_need', sql`n.id`, sql`'adjustment_review_due'`, sql`n.review_on`))
+        .orderBy('n.id')
+        .limit(size)
+        .execute(),
+    )) {
+      yield* emit(
+        rows.map((n) => ({ subject: 'resident_need', subjectId: n.id, kind: 'adjustment_review_due', dueOn: n.review_on!, complaintId: null, recipients: n.recorded_by ? [n.recorded_by] : [], text: `The review of a resident’s recorded need (“${n.description}”) ${when(n.review_on!)}.` })),
+      );
     }
-    const restrictions = await this.db
-      .selectFrom('contact_restrictions')
-      .select(['id', 'restriction', 'review_on', 'decided_by'])
-      .where((eb) => eb.or([eb('ends_on', 'is', null), eb('ends_on', '>=', today)]))
-      .where('review_on', '<=', horizon)
-      .execute();
-    for (const r of restrictions) {
-      out.push({ subject: 'contact_restriction', subjectId: r.id, kind: 'restriction_review_due', dueOn: r.review_on, complaintId: null, recipients: r.decided_by ? [r.decided_by] : [], text: `The review of a contact restriction (“${r.restriction}”) ${when(r.review_on)}.` });
+    for await (const rows of pages((after) =>
+      this.db
+        .selectFrom('contact_restrictions as r')
+        .select(['r.id', 'r.restriction', 'r.review_on', 'r.decided_by'])
+        .where((eb) => eb.or([eb('r.ends_on', 'is', null), eb('r.ends_on', '>=', today)]))
+        .where('r.review_on', '<=', horizon)
+        .where(afterId('r.id', after))
+        .where(unsent('contact_restriction', sql`r.id`, sql`'restriction_review_due'`, sql`r.review_on`))
+        .orderBy('r.id')
+        .limit(size)
+        .execute(),
+    )) {
+      yield* emit(
+        rows.map((r) => ({ subject: 'contact_restriction', subjectId: r.id, kind: 'restriction_review_due', dueOn: r.review_on, complaintId: null, recipients: r.decided_by ? [r.decided_by] : [], text: `The review of a contact restriction (“${r.restriction}”) ${when(r.review_on)}.` })),
+      );
     }
 
     // The Ombudsman's deadlines.
-    const requests = await this.db
-      .selectFrom('ombudsman_requests as r')
-      .innerJoin('ombudsman_cases as c', 'c.id', 'r.case_id')
-      .select(['r.id', 'r.due_on', 'r.what', 'c.reference', 'c.complaint_id', 'c.owner_user_id', 'c.created_by'])
-      .where('r.replied_on', 'is', null)
-      .where('r.due_on', '<=', horizon)
-      .execute();
-    for (const r of requests) {
-      const to = r.owner_user_id ?? r.created_by;
-      out.push({ subject: 'ombudsman_request', subjectId: r.id, kind: 'ombudsman_information_due', dueOn: r.due_on, complaintId: r.complaint_id, recipients: to ? [to] : [], text: `Information for the Ombudsman on case ${r.reference} (“${r.what}”) ${when(r.due_on)}. A late reply risks a Complaint Handling Failure Order.` });
+    for await (const rows of pages((after) =>
+      this.db
+        .selectFrom('ombudsman_requests as r')
+        .innerJoin('ombudsman_cases as c', 'c.id', 'r.case_id')
+        .select(['r.id', 'r.due_on', 'r.what', 'c.reference', 'c.complaint_id', 'c.owner_user_id', 'c.created_by'])
+        .where('r.replied_on', 'is', null)
+        .where('r.due_on', '<=', horizon)
+        .where(afterId('r.id', after))
+        .where(unsent('ombudsman_request', sql`r.id`, sql`'ombudsman_information_due'`, sql`r.due_on`))
+        .orderBy('r.id')
+        .limit(size)
+        .execute(),
+    )) {
+      yield* emit(
+        rows.map((r) => {
+          const to = r.owner_user_id ?? r.created_by;
+          return { subject: 'ombudsman_request', subjectId: r.id, kind: 'ombudsman_information_due', dueOn: r.due_on, complaintId: r.complaint_id, recipients: to ? [to] : [], text: `Information for the Ombudsman on case ${r.reference} (“${r.what}”) ${when(r.due_on)}. A late reply risks a Complaint Handling Failure Order.` };
+        }),
+      );
     }
-    const orders = await this.db
-      .selectFrom('ombudsman_orders as o')
-      .innerJoin('ombudsman_cases as c', 'c.id', 'o.case_id')
-      .select(['o.id', 'o.due_on', 'o.description', 'o.owner_user_id', 'c.reference', 'c.complaint_id', 'c.owner_user_id as case_owner'])
-      .where('o.kind', '=', 'order')
-      .where('o.complied_on', 'is', null)
-      .where('o.due_on', '<=', horizon)
-      .execute();
-    for (const o of orders) {
-      const to = o.owner_user_id ?? o.case_owner;
-      out.push({ subject: 'ombudsman_order', subjectId: o.id, kind: 'ombudsman_order_due', dueOn: o.due_on!, complaintId: o.complaint_id, recipients: to ? [to] : [], text: `The Ombudsman’s order on case ${o.reference} (“${o.description}”) ${when(o.due_on!)}: comply no later than that date and send the evidence.` });
+    for await (const rows of pages((after) =>
+      this.db
+        .selectFrom('ombudsman_orders as o')
+        .innerJoin('ombudsman_cases as c', 'c.id', 'o.case_id')
+        .select(['o.id', 'o.due_on', 'o.description', 'o.owner_user_id', 'c.reference', 'c.complaint_id', 'c.owner_user_id as case_owner'])
+        .where('o.kind', '=', 'order')
+        .where('o.complied_on', 'is', null)
+        .where('o.due_on', '<=', horizon)
+        .where(afterId('o.id', after))
+        .where(unsent('ombudsman_order', sql`o.id`, sql`'ombudsman_order_due'`, sql`o.due_on`))
+        .orderBy('o.id')
+        .limit(size)
+        .execute(),
+    )) {
+      yield* emit(
+        rows.map((o) => {
+          const to = o.owner_user_id ?? o.case_owner;
+          return { subject: 'ombudsman_order', subjectId: o.id, kind: 'ombudsman_order_due', dueOn: o.due_on!, complaintId: o.complaint_id, recipients: to ? [to] : [], text: `The Ombudsman’s order on case ${o.reference} (“${o.description}”) ${when(o.due_on!)}: comply no later than that date and send the evidence.` };
+        }),
+      );
     }
-    return out.filter((c) => c.recipients.length > 0);
   }
 
   /**
    * Send each reminder due now that no instance has sent: claim its key, queue the email in the
-   * same transaction. Returns the reminders this call sent.
+   * same transaction. Reads the unsent ones a batch at a time. Returns the reminders this call sent.
    */
-  async sweep(opts: { shouldStop?: () => boolean } = {}): Promise<Candidate[]> {
-    const list = await this.candidates();
+  async sweep(opts: { shouldStop?: () => boolean; size?: number } = {}): Promise<Candidate[]> {
     const sent: Candidate[] = [];
-    if (list.length === 0) return sent;
-    const already = new Set(
-      (
-        await this.db
-          .selectFrom('reminders_sent')
-          .select(['subject', 'subject_id', 'kind', 'due_on'])
-          // One array parameter: a list of tens of thousands would pass the protocol's 65,535 parameters.
-          .where(sql<boolean>`subject_id = any(${[...new Set(list.map((c) => c.subjectId))]})`)
-          .execute()
-      ).map((r) => `${r.subject}|${r.subject_id}|${r.kind}|${r.due_on}`),
-    );
-    for (const c of list) {
-      if (opts.shouldStop?.()) break;
-      if (already.has(`${c.subject}|${c.subjectId}|${c.kind}|${c.dueOn}`)) continue;
-      if (await this.sendOne(c)) sent.push(c);
+    for await (const batch of this.batches({ unsentOnly: true, size: opts.size })) {
+      for (const c of batch) {
+        if (opts.shouldStop?.()) return sent;
+        if (await this.sendOne(c)) sent.push(c);
+      }
     }
     return sent;
   }

@@ -8,7 +8,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { migrate, openEmbedded, type DatabaseHandle } from '../../src/db/database.js';
+import { migrate, openEmbedded, openPostgres, type DatabaseHandle } from '../../src/db/database.js';
+import { loadConfig } from '../../src/config.js';
 import { namePreparedStatements, statementName } from '../../src/db/prepared.js';
 
 test('statements whose columns come from * are not named (an alter table would change them); count(*) is', () => {
@@ -91,4 +92,23 @@ test('after a schema change through the connection, statements are prepared afre
     await pool.end();
     await lite.close();
   }
+});
+
+test('on a PostgreSQL server statements are named too, unless DATABASE_PREPARED_STATEMENTS=false turns it off (for poolers that cannot keep them)', { skip: !process.env.PUTRIGHT_TEST_DATABASE_URL && 'PUTRIGHT_TEST_DATABASE_URL is not set' }, async () => {
+  const url = process.env.PUTRIGHT_TEST_DATABASE_URL!;
+  const q = 'select $1::int + 1 as n';
+  for (const on of [true, false]) {
+    // One connection, so the second query and the look-up run where the first one did.
+    const h = openPostgres(url, 1, { preparedStatements: on });
+    try {
+      for (let i = 0; i < 2; i++) assert.equal((await sql<{ n: number }>`select ${i}::int + 1 as n`.execute(h.db)).rows[0].n, i + 1);
+      const kept = (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(h.db)).rows.map((r) => r.statement);
+      assert.deepEqual(kept, on ? [q] : [], `prepared statements with preparedStatements ${on}`);
+    } finally {
+      await h.close();
+    }
+  }
+  assert.equal(loadConfig({ DATABASE_URL: url }).database.kind === 'postgres' && (loadConfig({ DATABASE_URL: url }).database as any).preparedStatements, true, 'on by default');
+  assert.equal((loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'false' }).database as any).preparedStatements, false);
+  assert.throws(() => loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'no' }), /DATABASE_PREPARED_STATEMENTS/);
 });

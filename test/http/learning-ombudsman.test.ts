@@ -276,7 +276,8 @@ forEachBackend('learning register, Ombudsman cases and reminders', (backend) => 
       assert.ok(expected.includes(`contact_restriction|${restriction.id}|restriction_review_due|2026-07-03`));
       assert.ok(expected.some((k) => k.startsWith('ombudsman_order|') && k.includes('|ombudsman_order_due|2026-05-18')), 'the overdue Ombudsman order from the case above');
       // Several rounds at once, as instances on a timer would.
-      const results = await Promise.all([one.sweep(), two.sweep(), one.sweep(), two.sweep()]);
+      // Pages of one and two reminders as well as the default, so batches end mid-source.
+      const results = await Promise.all([one.sweep({ size: 1 }), two.sweep({ size: 2 }), one.sweep(), two.sweep({ size: 1 })]);
       const sent = results.flat().map((x) => `${x.subject}|${x.subjectId}|${x.kind}|${x.dueOn}`).sort();
       assert.deepEqual(sent, expected, 'every reminder sent once between the instances');
       const rows = await t.app.db.selectFrom('reminders_sent').select(['subject_id', 'kind', 'due_on', 'outbox_id', 'instance']).execute();
@@ -286,7 +287,9 @@ forEachBackend('learning register, Ombudsman cases and reminders', (backend) => 
       const fan = emails.filter((e) => e.text_body.includes('Fit a new extractor fan'));
       assert.equal(fan.length, 1, 'the reminder for the fan went once');
       assert.deepEqual(fan[0].to_addresses, ['handler2@test.example']);
-      // Nothing more on a later sweep; a new due date is a new reminder.
+      // Nothing more on a later sweep, and nothing read: the unsent ones are none; a new due date is a new reminder.
+      for await (const batch of one.batches({ unsentOnly: true, size: 1 })) assert.fail(`already sent, read again: ${batch.map((c) => c.kind).join(', ')}`);
+      assert.equal((await one.candidates()).length, expected.length, 'the sent ones are still due (candidates lists them before de-duplication)');
       assert.deepEqual(await one.sweep(), []);
       const moved = (await call('PATCH', `/api/v1/actions/${due.id}`, { version: due.version, dueOn: '2026-07-04' }, t.users.handler, 200)).body;
       const again = await Promise.all([one.sweep(), two.sweep()]);
