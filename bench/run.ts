@@ -281,7 +281,8 @@ async function fixtureFromEmbedded(): Promise<{ fx: Fixture; data: string }> {
 
 async function startProcess(script: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
   // The server runs with the flags `npm start` gives it (src/runtime-flags.ts).
-  const flags = script === 'src/server.ts' ? SERVER_NODE_FLAGS : [];
+  // BENCH_SERVER_FLAGS adds Node flags for the server alone, e.g. "--cpu-prof --cpu-prof-dir=.tmp/prof".
+  const flags = script === 'src/server.ts' ? [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean)] : [];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] });
   const end = Date.now() + 60_000;
   while (Date.now() < end) {

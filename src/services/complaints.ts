@@ -61,6 +61,18 @@ export interface ComplaintInput {
   serviceRequestId?: string | null;
 }
 
+export interface DueCounts {
+  total: number;
+  overdue: number;
+  due_today: number;
+  due_soon: number;
+  on_track: number;
+}
+
+/** Due counts of this many complaints or more are kept for DUE_COUNTS_KEPT_MS (display only). */
+export const DUE_COUNTS_KEPT_FROM = 2_000;
+export const DUE_COUNTS_KEPT_MS = 5_000;
+
 export interface ListFilters {
   stage?: 1 | 2;
   status?: string;
@@ -485,11 +497,21 @@ export class ComplaintService {
     return q;
   }
 
+  /**
+   * Broad counts (a whole landlord's open complaints at national scale: tens of thousands of rows
+   * counted per page) kept for a few seconds, per filter and day. Only counts of at least
+   * DUE_COUNTS_KEPT_FROM are kept: a handler's own caseload is always counted afresh.
+   */
+  private readonly keptCounts = new Map<string, { at: number; counts: DueCounts }>();
+
   /** How many of the filtered complaints are overdue, due today, due within 2 working days, on track. */
-  async dueCounts(actor: Actor, f: ListFilters) {
+  async dueCounts(actor: Actor, f: ListFilters): Promise<DueCounts> {
     requirePermission(actor, 'complaints:read');
-    const calendar = await this.settings.calendar();
     const today = londonDateOf(this.clock());
+    const key = JSON.stringify([today, f.stage, f.status, f.open, f.handlerId, f.unassigned, f.serviceArea, f.category, f.vulnerable, f.extended, f.residentId]);
+    const kept = this.keptCounts.get(key);
+    if (kept && Date.now() - kept.at < DUE_COUNTS_KEPT_MS) return { ...kept.counts };
+    const calendar = await this.settings.calendar();
     const soon = calendar.addWorkingDays(today, 2);
     const row = await this.filtered({ ...f, due: undefined }, today)
       .select((eb) => [
@@ -500,7 +522,12 @@ export class ComplaintService {
         sql<string>`count(*) filter (where complaints.next_due_on > ${soon})`.as('on_track'),
       ])
       .executeTakeFirstOrThrow();
-    return { total: Number(row.total), overdue: Number(row.overdue), due_today: Number(row.due_today), due_soon: Number(row.due_soon), on_track: Number(row.on_track) };
+    const counts = { total: Number(row.total), overdue: Number(row.overdue), due_today: Number(row.due_today), due_soon: Number(row.due_soon), on_track: Number(row.on_track) };
+    if (counts.total >= DUE_COUNTS_KEPT_FROM) {
+      if (this.keptCounts.size >= 200) this.keptCounts.clear();
+      this.keptCounts.set(key, { at: Date.now(), counts: { ...counts } });
+    }
+    return counts;
   }
 
   /** Open complaints per handler at their current stage, and how many are unassigned. */

@@ -128,31 +128,42 @@ export interface RemedyTallies {
   notBrokenDown: { offeredPence: number; paidPence: number };
 }
 
-/** One scan of the period's remedies: every figure by type, compensation, and amounts by head of award. */
+/**
+ * The period's remedies: every figure by type, compensation, and amounts by head of award. Three
+ * queries side by side: the figures by type over the period's remedies, and the compensation
+ * figures and the heads of award over its financial ones only (most remedies are not financial,
+ * and each compensation figure would otherwise be tested on every one of them).
+ */
 export async function remedyTallies(db: Db, w: FiguresWindow, headKeys: readonly string[]): Promise<RemedyTallies> {
-  const heads = await headTallies(db, w, headKeys);
   const i = instantsOf(w);
-  const cols: RawBuilder<unknown>[] = [
-    ...TYPE_FIGURE_KEYS.map((k) => sql`count(*) filter (where ${TYPE_FIGURES[k](w)})::int as ${sql.ref(column(k))}`),
+  const typeCols = TYPE_FIGURE_KEYS.map((k) => sql`count(*) filter (where ${TYPE_FIGURES[k](w)})::int as ${sql.ref(column(k))}`);
+  // The rows are financial remedies with an amount (the where clause): FINANCIAL need not be tested again.
+  const moneyCols: RawBuilder<unknown>[] = [
     ...MONEY_FIGURE_KEYS.flatMap((k) => [
-      sql`count(*) filter (where ${FINANCIAL} and ${MONEY_FIGURES[k](w, i)})::int as ${sql.ref(`${column(k)}_count`)}`,
-      sql`coalesce(sum(amount_pence) filter (where ${FINANCIAL} and ${MONEY_FIGURES[k](w, i)}), 0)::float8 as ${sql.ref(`${column(k)}_pence`)}`,
+      sql`count(*) filter (where ${MONEY_FIGURES[k](w, i)})::int as ${sql.ref(`${column(k)}_count`)}`,
+      sql`coalesce(sum(amount_pence) filter (where ${MONEY_FIGURES[k](w, i)}), 0)::float8 as ${sql.ref(`${column(k)}_pence`)}`,
     ]),
     // A remedy with no heads counts whole under "not broken down" (headTallies counts the others).
-    sql`coalesce(sum(amount_pence) filter (where ${offeredIn(w)} and heads = '[]'::jsonb), 0)::float8 as unbroken_offered`,
-    sql`coalesce(sum(amount_pence) filter (where ${paidIn(w)} and heads = '[]'::jsonb), 0)::float8 as unbroken_paid`,
+    sql`coalesce(sum(amount_pence) filter (where ${inPeriod('offered_on', w)} and heads = '[]'::jsonb), 0)::float8 as unbroken_offered`,
+    sql`coalesce(sum(amount_pence) filter (where status = 'paid' and ${inPeriod('paid_on', w)} and heads = '[]'::jsonb), 0)::float8 as unbroken_paid`,
   ];
-  const { rows } = await sql<Record<string, number | string>>`
-    select type, ${sql.join(cols)}
-    from remedies
-    where ${REMEDY_IN_PERIOD(w)}
-    group by type`.execute(db);
-
+  const [heads, types, moneyRows] = await Promise.all([
+    headTallies(db, w, headKeys),
+    sql<Record<string, number | string>>`
+      select type, ${sql.join(typeCols)}
+      from remedies
+      where ${REMEDY_IN_PERIOD(w)}
+      group by type`.execute(db),
+    sql<Record<string, number | string>>`
+      select ${sql.join(moneyCols)}
+      from remedies
+      where ${REMEDY_IN_PERIOD(w)} and ${FINANCIAL}`.execute(db),
+  ]);
   const byType = new Map<string, Record<TypeFigure, number>>();
   const money = Object.fromEntries(MONEY_FIGURE_KEYS.map((k) => [k, { count: 0, totalPence: 0 }])) as Record<MoneyFigure, Money>;
   const notBrokenDown = { offeredPence: 0, paidPence: 0 };
-  for (const r of rows) {
-    byType.set(String(r.type), Object.fromEntries(TYPE_FIGURE_KEYS.map((k) => [k, Number(r[column(k)])])) as Record<TypeFigure, number>);
+  for (const r of types.rows) byType.set(String(r.type), Object.fromEntries(TYPE_FIGURE_KEYS.map((k) => [k, Number(r[column(k)])])) as Record<TypeFigure, number>);
+  for (const r of moneyRows.rows) {
     for (const k of MONEY_FIGURE_KEYS) {
       money[k].count += Number(r[`${column(k)}_count`]);
       money[k].totalPence += Number(r[`${column(k)}_pence`]);

@@ -70,6 +70,18 @@ export class UserService {
   }
 
   private nameCache: { at: number; names: Map<string, string> } | null = null;
+  private caseworkerCache: { at: number; list: { id: string; name: string; team: string | null }[] } | null = null;
+
+  /**
+   * The active handlers and managers (who can hold complaints), by name, cached for a few seconds
+   * like `names`: for choosing among them in filters, where a stale list only shows.
+   */
+  async caseworkers(): Promise<{ id: string; name: string; team: string | null }[]> {
+    if (this.caseworkerCache && Date.now() - this.caseworkerCache.at < 10_000) return this.caseworkerCache.list;
+    const list = await this.db.selectFrom('users').select(['id', 'name', 'team']).where('active', '=', true).where('role', 'in', ['handler', 'manager']).orderBy('name').orderBy('id').execute();
+    this.caseworkerCache = { at: Date.now(), list };
+    return list;
+  }
 
   /** Every member of staff's name by id, cached for a few seconds (names rarely change; a stale one only shows). */
   async names(): Promise<Map<string, string>> {

@@ -6,6 +6,7 @@ import { VersionConflict, InvalidInput } from '../../services/errors.js';
 import { formBody, pageContext } from './common.js';
 import { withLettersDue } from './letters.js';
 import { escapeHtml } from '../../core/letters.js';
+import { actorCan } from '../../services/actor.js';
 
 const filtersSchema = z
   .object({
@@ -20,6 +21,19 @@ const filtersSchema = z
     done: z.string().max(40).optional(),
   })
   .passthrough();
+
+/**
+ * Whose work the handler filter offers by name. A landlord's whole staff can run to hundreds of
+ * caseworkers, too many for one list to be of use (or cheap to send with every page): someone in a
+ * team is offered their own team, and anyone else chosen (from the Team page's links) is added.
+ * Without teams, everyone is listed.
+ */
+export function handlerChoices<T extends { id: string; team: string | null }>(caseworkers: T[], actorId: string | null, chosen: string): { handlers: T[]; teamOnly: boolean } {
+  const team = caseworkers.find((c) => c.id === actorId)?.team?.trim().toLowerCase();
+  if (!team) return { handlers: caseworkers, teamOnly: false };
+  const handlers = caseworkers.filter((c) => c.team?.trim().toLowerCase() === team || c.id === chosen);
+  return { handlers, teamOnly: handlers.length < caseworkers.length };
+}
 
 const work: FastifyPluginAsync = async (app) => {
   const { complaints, users } = app.services;
@@ -49,12 +63,12 @@ const work: FastifyPluginAsync = async (app) => {
       due: q.due || undefined,
     };
     if (filters.handlerId && !/^[0-9a-f-]{36}$/i.test(filters.handlerId)) filters.handlerId = undefined;
-    const [list, counts, staff] = await Promise.all([
+    const [list, counts, caseworkers] = await Promise.all([
       complaints.list(actor, { ...filters, cursor: q.cursor, limit: 50 }),
       complaints.dueCounts(actor, filters),
-      users.list(),
+      users.caseworkers(),
     ]);
-    const handlers = staff.filter((u) => u.active && (u.role === 'handler' || u.role === 'manager'));
+    const { handlers, teamOnly } = handlerChoices(caseworkers, actor.id, handler);
     const handlerOptions = [{ value: 'me', text: 'Me' }, { value: 'all', text: 'Everyone' }, { value: 'unassigned', text: 'Unassigned' }, ...handlers.map((h) => ({ value: h.id, text: h.name }))]
       .map((o) => `<option value="${escapeHtml(o.value)}"${o.value === handler ? ' selected' : ''}>${escapeHtml(o.text)}</option>`)
       .join('');
@@ -69,6 +83,8 @@ const work: FastifyPluginAsync = async (app) => {
         q: { ...q, handler },
         handlers,
         handlerOptions,
+        teamOnly,
+        mayAssign: actorCan(actor, 'complaints:assign'),
         baseQuery: params.toString(),
         done: q.done,
       }),
