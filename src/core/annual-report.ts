@@ -7,6 +7,7 @@ import type { WorkingDayCalendar } from './calendar.js';
 import { CODE_SECTIONS } from './code-provisions.js';
 import { formatLongDate, type LocalDate } from './dates.js';
 import { evidenceFigures, n, ofPct, type EvidenceFigures, type EvidenceInput } from './self-assessment.js';
+import { formatPounds } from './numbers.js';
 
 export type ReportBlock =
   | { kind: 'p'; text: string }
@@ -98,7 +99,7 @@ const paras = (text: string): ReportBlock[] =>
     .filter(Boolean)
     .map((t) => ({ kind: 'p' as const, text: t }));
 const OUTCOME_LABELS: Record<string, string> = { upheld: 'Upheld', partly_upheld: 'Partly upheld', not_upheld: 'Not upheld' };
-const pounds = (pence: number) => `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const pounds = (pence: number) => formatPounds(pence);
 
 export function buildReport(r: ReportInput): ReportModel {
   const p = r.performance;

@@ -19,6 +19,7 @@
 import nunjucks from 'nunjucks';
 import { formatLongDate, type LocalDate } from './dates.js';
 import { responseElements, type Definition, type Outcome, type PointDecisionValue, type RemedyType, type Stage } from './lifecycle.js';
+import { formatPounds } from './numbers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Kinds and their required elements
@@ -637,8 +638,7 @@ export const NO_ACTIONS = 'There is nothing left for us to do on your complaint.
 const date = (d: LocalDate | null | undefined) => (d ? formatLongDate(d) : '');
 
 export function formatMoney(pence: number): string {
-  const pounds = pence / 100;
-  return `£${Number.isInteger(pounds) ? pounds.toLocaleString('en-GB') : pounds.toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return formatPounds(pence, { pence: 'when-needed' });
 }
 
 /** One line of a value: no line breaks, no characters that would start markup. */

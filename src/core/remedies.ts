@@ -15,6 +15,7 @@
  */
 import { addDays, addMonths, isValidLocalDate, type LocalDate } from './dates.js';
 import { RuleViolation, type RemedyType } from './lifecycle.js';
+import { formatPounds } from './numbers.js';
 
 export { REMEDY_TYPES, type RemedyType } from './lifecycle.js';
 
@@ -168,7 +169,7 @@ export function offerOpenUntil(offeredOn: LocalDate, lapseMonths: number | null)
 }
 
 export function pounds(pence: number): string {
-  return `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: pence % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
+  return formatPounds(pence, { pence: 'when-needed' });
 }
 
 // ---------------------------------------------------------------------------------------------

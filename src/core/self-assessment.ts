@@ -8,6 +8,7 @@ import type { WorkingDayCalendar } from './calendar.js';
 import { CODE_PROVISIONS, compareProvisionIds, provision } from './code-provisions.js';
 import type { LocalDate } from './dates.js';
 import { project, stageTimeliness, type ComplaintState, type LifecycleEvent, type StageState } from './lifecycle.js';
+import { formatPounds } from './numbers.js';
 
 export type Comply = 'yes' | 'no';
 export const COMPLY_VALUES = ['yes', 'no'] as const;
@@ -34,7 +35,7 @@ export function ofPct(part: number, whole: number): string {
 }
 
 const plural = (k: number, one: string, many = `${one}s`) => `${n(k)} ${k === 1 ? one : many}`;
-const pounds = (pence: number) => `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const pounds = (pence: number) => formatPounds(pence);
 
 // ------------------------------------------------------------------------------------------------
 // The period's record, as the evidence service gathers it

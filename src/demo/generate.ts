@@ -20,6 +20,7 @@ import type { Channel, ComplaintInput, ComplaintView } from '../services/complai
 import { buildServices, type Services } from '../services/index.js';
 import type { NeedInput, RepresentativeInput, ResidentInput } from '../services/residents.js';
 import type { Settings } from '../services/settings.js';
+import { formatPounds } from '../core/numbers.js';
 
 export interface DemoOptions {
   /** Homes the landlord owns or manages. */
@@ -777,7 +778,7 @@ function longDate(d: LocalDate): string {
 }
 
 function pounds(pence: number): string {
-  return `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 0, maximumFractionDigits: 2 })}`;
+  return formatPounds(pence, { pence: 'when-needed' });
 }
 
 function lcFirst(s: string): string {

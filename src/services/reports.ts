@@ -49,6 +49,7 @@ import type { SettingsService } from './settings.js';
 import type { ReportBlock, ReportDocument } from './report-documents.js';
 import { dashboardTally, storedFacts, tsmFigureFacts, tsmTallies } from './measure-queries.js';
 import { reportGate } from './report-gate.js';
+import { formatCount, formatPounds } from '../core/numbers.js';
 
 export const reportSettingsSchema = z
   .object({
@@ -300,8 +301,8 @@ export class ReportService {
     const t = await this.tsmFor(actor, ty);
     const { settings } = await this.settings.load();
     const pct = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)}%`);
-    const num = (n: number) => n.toLocaleString('en-GB');
-    const money = (p: number) => `£${(p / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    const num = formatCount;
+    const money = (p: number) => formatPounds(p);
     const change = (a: number, b: number) => (b === 0 ? (a === 0 ? 'no change' : 'new') : `${a >= b ? '+' : ''}${Math.round(((a - b) / b) * 100)}%`);
     const bucketRows = (bs: { key: string; count: number }[], labels: Record<string, string> = {}, total?: number) =>
       bs.map((b) => [labels[b.key] ?? b.key, num(b.count), pct(total ? Math.round((b.count / total) * 1000) / 10 : null)]);
@@ -615,7 +616,7 @@ export function parseSurveyCsv(csv: string): Omit<SurveyResponse, 'id'>[] {
   const idx = Object.fromEntries(SURVEY_COLUMNS.map((c) => [c, header.indexOf(c)])) as Record<(typeof SURVEY_COLUMNS)[number], number>;
   const missing = SURVEY_COLUMNS.filter((c) => idx[c] < 0);
   if (missing.length) throw new InvalidInput(`The header row must name the columns ${SURVEY_COLUMNS.join(', ')}; missing: ${missing.join(', ')}.`, 'csv');
-  if (rows.length - 1 > MAX_SURVEY_ROWS) throw new InvalidInput(`At most ${MAX_SURVEY_ROWS.toLocaleString('en-GB')} responses in one file.`, 'csv');
+  if (rows.length - 1 > MAX_SURVEY_ROWS) throw new InvalidInput(`At most ${formatCount(MAX_SURVEY_ROWS)} responses in one file.`, 'csv');
   if (rows.length === 1) throw new InvalidInput('The file has a header row but no responses.', 'csv');
   const out: Omit<SurveyResponse, 'id'>[] = [];
   for (let i = 1; i < rows.length && issues.length < 50; i++) {

@@ -4,9 +4,10 @@
  * description naming every value (role="img", aria-labelledby), and the page shows its data
  * table beside it, so the figures are readable by screen readers and without images.
  */
+import { formatCount } from '../core/numbers.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const fmt = (n: number) => n.toLocaleString('en-GB');
+const fmt = formatCount;
 
 function niceMax(v: number): number {
   if (v <= 5) return 5;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { formatLongDate, londonDateTimeOf, type LocalDate } from '../core/dates.js';
 import { GOVUK_DIST, MOJ_ROOT } from './assets.js';
+import { formatPounds } from '../core/numbers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -103,7 +104,7 @@ export function createViews(): nunjucks.Environment {
   env.addFilter('dateTime', dateTime);
   env.addFilter('workingDays', workingDaysLabel);
   env.addFilter('dueTag', (status: string) => DUE_TAGS[status] ?? { text: status, classes: 'govuk-tag--grey' });
-  env.addFilter('pounds', (pence: number | null | undefined) => (pence === null || pence === undefined ? '' : `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`));
+  env.addFilter('pounds', (pence: number | null | undefined) => (pence === null || pence === undefined ? '' : formatPounds(pence)));
   env.addFilter('humanise', (s: string | null | undefined) => (s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : ''));
   return env;
 }

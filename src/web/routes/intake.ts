@@ -13,6 +13,7 @@ import { Forbidden, InvalidInput, NotFound, VersionConflict } from '../../servic
 import type { RepresentativeInput, ResidentInput } from '../../services/residents.js';
 import type { FormErrors } from '../plugin.js';
 import { formBody, pageContext } from './common.js';
+import { formatCount } from '../../core/numbers.js';
 
 // ------------------------------------------------------------------ form helpers (shared)
 
@@ -77,7 +78,7 @@ export function readText(v: Values, p: Problems, key: string, o: { name: string;
     return null;
   }
   const max = o.max ?? 10_000;
-  if (t.length > max) p.add(key, `${cap(o.name)} must be ${max.toLocaleString('en-GB')} characters or fewer`);
+  if (t.length > max) p.add(key, `${cap(o.name)} must be ${formatCount(max)} characters or fewer`);
   return t;
 }
 

@@ -27,6 +27,7 @@ import { sendFile, XLSX_TYPE } from '../../http/routes/api-reports.js';
 import { barChart, monthChart } from '../charts.js';
 import { formBody, pageContext } from './common.js';
 import type { FormErrors } from '../plugin.js';
+import { formatPounds } from '../../core/numbers.js';
 
 const DONE: Record<string, string> = {
   settings: 'Report settings saved.',
@@ -270,7 +271,7 @@ const reportPages: FastifyPluginAsync = async (app) => {
         share,
         channelLabels: CHANNEL_REPORT_LABELS,
         outcomeLabels: OUTCOME_REPORT_LABELS,
-        pounds: (p: number) => `£${(p / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
+        pounds: (p: number) => formatPounds(p),
         targets: s.targets,
       }),
     );
