@@ -8,7 +8,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { LocalDate } from '../core/dates.js';
+import { addDays, type LocalDate } from '../core/dates.js';
 import {
   DASHBOARD_STAGE_FIGURES,
   FACTS_VERSION,
@@ -147,6 +147,30 @@ export async function storedFacts(db: Db, ids: string[] | { receivedBy: LocalDat
   return out;
 }
 
+interface GroupRow {
+  g: number;
+  stage: number;
+  month: string | null;
+  channel: string | null;
+  area: string | null;
+  category: string | null;
+  outcome: string | null;
+  refusal: string | null;
+  n: number;
+}
+
+/** Rows of the same group from counts over disjoint sets of stages, added together. */
+export function mergeGroups(rows: GroupRow[]): GroupRow[] {
+  const byKey = new Map<string, GroupRow>();
+  for (const r of rows) {
+    const key = JSON.stringify([Number(r.g), Number(r.stage), r.month, r.channel, r.area, r.category, r.outcome, r.refusal]);
+    const seen = byKey.get(key);
+    if (seen) seen.n += Number(r.n);
+    else byKey.set(key, { ...r, n: Number(r.n) });
+  }
+  return [...byKey.values()];
+}
+
 /** The dashboard's tally for a period (London dates, both ends included), judged on `today`. */
 export async function dashboardTally(db: Db, from: LocalDate, to: LocalDate, today: LocalDate): Promise<DashboardTally> {
   const w: Window = { from, to, asOf: periodAsOf(to, today), receivedBy: to < today ? to : today };
@@ -168,6 +192,7 @@ export async function dashboardTally(db: Db, from: LocalDate, to: LocalDate, tod
     toldLate: null,
   };
   const counted = DASHBOARD_STAGE_FIGURES.filter((k) => stageCols[k]);
+  const mid = addDays(from, Math.floor((Date.parse(to) - Date.parse(from)) / 86_400_000 / 2));
   const [stages, groups, extensions] = await Promise.all([
     sql<Record<string, number>>`
       select stage, ${sql.join(counted.map((k) => sql`count(*) filter (where ${stageCols[k]})::int as ${sql.ref(k)}`))}
@@ -175,23 +200,29 @@ export async function dashboardTally(db: Db, from: LocalDate, to: LocalDate, tod
     // Month, channel, service area, category, outcome and refusal ground, in one pass (grouping
     // sets). With room to hash every set at once (work_mem for this query alone), PostgreSQL reads
     // the year's stages once; with the default 4 MB it sorted them to disk, four times over.
-    db.transaction().execute(async (trx) => {
-      await sql`set local work_mem = '64MB'`.execute(trx);
-      return sql<{ g: number; stage: number; month: string | null; channel: string | null; area: string | null; category: string | null; outcome: string | null; refusal: string | null; n: number }>`
-      with x as (
-        select stage,
-          case when ${startedIn(w)} then date_trunc('month', started_on)::date end as month,
-          case when stage = 1 and ${startedIn(w)} then channel end as channel,
-          case when stage = 1 and ${startedIn(w)} then coalesce(service_area, 'Not recorded') end as area,
-          case when stage = 1 and ${startedIn(w)} then coalesce(category, 'Not recorded') end as category,
-          case when ${respondedIn(w)} then coalesce(outcome, 'not_recorded') end as outcome,
-          case when ${endedIn} and ended_how = 'refused' then coalesce(ended_ground, 'not_recorded') end as refusal
-        from complaint_stage_facts f where ${overlaps(w)}
-      )
-      select grouping(month, channel, area, category, outcome, refusal)::int as g, stage, month, channel, area, category, outcome, refusal, count(*)::int as n
-      from x
-      group by grouping sets ((stage, month), (stage, channel), (stage, area), (stage, category), (stage, outcome), (stage, refusal))`.execute(trx);
-    }),
+    // PostgreSQL does not share grouping sets between parallel workers, so the stages are split
+    // in two by when they began and counted side by side; the counts add up (mergeGroups).
+    Promise.all(
+      [sql`f.first_on < ${d(mid)}`, sql`f.first_on >= ${d(mid)}`].map((half) =>
+        db.transaction().execute(async (trx) => {
+          await sql`set local work_mem = '64MB'`.execute(trx);
+          return sql<GroupRow>`
+          with x as (
+            select stage,
+              case when ${startedIn(w)} then date_trunc('month', started_on)::date end as month,
+              case when stage = 1 and ${startedIn(w)} then channel end as channel,
+              case when stage = 1 and ${startedIn(w)} then coalesce(service_area, 'Not recorded') end as area,
+              case when stage = 1 and ${startedIn(w)} then coalesce(category, 'Not recorded') end as category,
+              case when ${respondedIn(w)} then coalesce(outcome, 'not_recorded') end as outcome,
+              case when ${endedIn} and ended_how = 'refused' then coalesce(ended_ground, 'not_recorded') end as refusal
+            from complaint_stage_facts f where ${overlaps(w)} and ${half}
+          )
+          select grouping(month, channel, area, category, outcome, refusal)::int as g, stage, month, channel, area, category, outcome, refusal, count(*)::int as n
+          from x
+          group by grouping sets ((stage, month), (stage, channel), (stage, area), (stage, category), (stage, outcome), (stage, refusal))`.execute(trx);
+        }),
+      ),
+    ).then((parts) => ({ rows: mergeGroups(parts.flatMap((p) => p.rows)) })),
     sql<{ stage: number; extended: number; compliant: number; beyond_cap_with_good_reason: number; told_late: number }>`
       select stage, count(*)::int as extended, count(*) filter (where all_compliant)::int as compliant,
         count(*) filter (where any_beyond_good)::int as beyond_cap_with_good_reason, count(*) filter (where any_told_late)::int as told_late
