@@ -65,6 +65,11 @@ export function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** One CSV record with its line end (CRLF). */
+export function csvLine(fields: unknown[]): string {
+  return fields.map(csvField).join(',') + '\r\n';
+}
+
 export function toCsv(header: string[], rows: unknown[][]): string {
-  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return csvLine(header) + rows.map(csvLine).join('');
 }

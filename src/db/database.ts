@@ -25,6 +25,7 @@ import * as m0012 from './migrations/0012_stage_facts.js';
 import * as m0014 from './migrations/0014_api_speed.js';
 import * as m0015 from './migrations/0015_remedy_figures.js';
 import * as m0016 from './migrations/0016_evidence_indexes.js';
+import * as m0017 from './migrations/0017_export_order.js';
 import * as m0018 from './migrations/0018_dashboard_indexes.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '0014_api_speed': m0014,
   '0015_remedy_figures': m0015,
   '0016_evidence_indexes': m0016,
+  '0017_export_order': m0017,
   '0018_dashboard_indexes': m0018,
 };
 

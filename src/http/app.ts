@@ -48,6 +48,8 @@ export interface AppOptions {
   publicUrl?: string | null;
   /** How long a token or session may be trusted without asking the database (ms; 0: never). Default 5 s. */
   authCacheMs?: number;
+  /** The data export's batch size and workbook limit (tests make them small); its snapshot follows the database. */
+  dataExport?: Omit<import('../services/data-export.js').DataExportOptions, 'snapshot'>;
 }
 
 /** Log lines carry the method, the path without its query string, and ids: never personal data. */
@@ -83,7 +85,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const routeTable: RouteTable = [];
   app.decorate('routeTable', routeTable);
   app.decorate('db', opts.database.db);
-  app.decorate('services', buildServices(opts.database.db, opts.clock, { authCacheMs: opts.authCacheMs }));
+  app.decorate('services', buildServices(opts.database.db, opts.clock, { authCacheMs: opts.authCacheMs, dataExport: { ...opts.dataExport, snapshot: opts.database.kind === 'postgres' } }));
   // The measures' stored facts and case summaries: fold any that are stale (a database from before
   // they were stored, or a calendar change another instance did not finish) before serving, so
   // reports only ever read them.

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { RuleViolation } from '../core/lifecycle.js';
-import { Forbidden, IdempotencyMismatch, InvalidInput, NotFound, VersionConflict } from '../services/errors.js';
+import { Forbidden, IdempotencyMismatch, InvalidInput, NotFound, TooLargeForWorkbook, VersionConflict } from '../services/errors.js';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
 
@@ -22,7 +22,7 @@ function fieldOf(path: string, context?: string) {
 
 export interface ErrorPayload {
   status: number;
-  body: { error: string; message: string; field?: string; details?: { field: string; message: string }[]; currentVersion?: number };
+  body: { error: string; message: string; field?: string; details?: { field: string; message: string }[]; currentVersion?: number; table?: string; limit?: number };
 }
 
 export function toErrorPayload(err: any): ErrorPayload {
@@ -40,6 +40,7 @@ export function toErrorPayload(err: any): ErrorPayload {
   if (err instanceof NotFound) return { status: 404, body: { error: 'not_found', message: err.message } };
   if (err instanceof VersionConflict) return { status: 409, body: { error: 'version_conflict', message: err.message, currentVersion: err.currentVersion } };
   if (err instanceof IdempotencyMismatch) return { status: 422, body: { error: 'idempotency_key_reused', message: err.message, field: 'Idempotency-Key' } };
+  if (err instanceof TooLargeForWorkbook) return { status: 422, body: { error: 'too_large_for_workbook', message: err.message, table: err.table, limit: err.limit } };
   if (err instanceof Forbidden) return { status: 403, body: { error: 'forbidden', message: err.message } };
   // PostgreSQL "data exception" (SQLSTATE class 22): a value the database cannot take, e.g. a NUL
   // character in text, a year-0 date or a malformed id inside a cursor. The input's fault, not ours.
@@ -69,7 +70,11 @@ export function toErrorPayload(err: any): ErrorPayload {
 
 export function errorHandler(err: any, req: FastifyRequest, reply: FastifyReply) {
   const { status, body } = toErrorPayload(err);
+  // A download that failed before its first byte (a stream's headers are already on the raw
+  // response, waiting for its first chunk) is answered as an error, not as the file.
+  reply.removeHeader('content-disposition');
+  if (!reply.raw.headersSent) reply.raw.removeHeader('content-disposition');
   if (status >= 500) req.log.error({ err }, 'request failed');
   else req.log.info({ status, error: body.error }, 'request refused');
-  return reply.status(status).send(body);
+  return reply.status(status).type('application/json; charset=utf-8').send(body);
 }

@@ -4,16 +4,28 @@
  * history (with each lifecycle event, from which every case can be rebuilt), notes,
  * correspondence, attachment details, remedies, actions, letters and service requests.
  *
- * As one XLSX workbook (a sheet per table) or a ZIP of CSV files (one per table, UTF-8, RFC 4180,
- * with a README describing every column). The schema is `EXPORT_SCHEMA`, documented in
- * docs/export-schema.md; `schemaVersion` changes whenever a column is added or changed.
+ * As a ZIP of CSV files (one per table, UTF-8, RFC 4180, with a README describing every column)
+ * or, for smaller data sets, one XLSX workbook (a sheet per table). The schema is `EXPORT_SCHEMA`,
+ * documented in docs/export-schema.md; `schemaVersion` changes whenever a column is added or changed.
+ *
+ * Both are streamed: each table is read in batches of a few thousand rows in a unique, indexed
+ * order (keyset pagination: each batch continues after the last row of the one before), written
+ * and compressed as it comes, and the next batch is read only when the reader of the response has
+ * taken the last, so memory stays flat at any size (9.2 million history rows, 1.8 million letters).
+ * On PostgreSQL the whole export reads one snapshot (a REPEATABLE READ, read-only transaction);
+ * on the embedded database, whose one connection serves every request, each batch is its own
+ * short query so that other requests go between them.
  */
-import { strToU8, zipSync } from 'fflate';
+import { Readable } from 'node:stream';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Actor } from './actor.js';
 import { actorCan, requirePermission } from './actor.js';
-import type { ReportService } from './reports.js';
-import { sheetCsv, sheetsXlsx, type Sheet } from './spreadsheets.js';
+import { TooLargeForWorkbook } from './errors.js';
+import { storedExtensions } from './measure-queries.js';
+import { csvHeaderLine, csvRowLine } from './spreadsheets.js';
+import { XlsxWriter, XLSX_MAX_DATA_ROWS } from './xlsx-stream.js';
+import { ZipWriter } from './zip-stream.js';
 
 export const EXPORT_SCHEMA_VERSION = 'putright-export-1';
 
@@ -163,89 +175,335 @@ export const EXPORT_SCHEMA: ExportTable[] = [
   },
 ];
 
+/** Rows read per query. */
+export const EXPORT_BATCH_SIZE = 2_000;
+/**
+ * The most rows any table may have for the XLSX workbook: beyond it the CSV files are the export
+ * (a workbook holds at most 1,048,575 rows a sheet, and one this size is already slow to open).
+ */
+export const XLSX_MAX_ROWS = 100_000;
+/** The time written on every file in the ZIP. */
+const ZIP_MTIME = new Date('2020-01-01T00:00:00Z');
+/** Text written to the compressor at a time. */
+const WRITE_CHUNK = 256 * 1024;
+export const RESTRICTED_NOTE_WITHHELD = '[restricted note withheld: ask someone allowed to read restricted notes to export]';
+
+type Row = Record<string, unknown>;
+/** Where a table's next batch starts: the last row's order key, as text (exact to the microsecond). */
+type Cursor = readonly string[] | null;
+interface ReadContext {
+  mayRestricted: boolean;
+}
+interface Batch {
+  rows: Row[];
+  next: Cursor;
+}
+
+/** How each table is read: its rows in batches, and how many there are (up to a limit). */
+interface TableReader {
+  batch(db: Db, after: Cursor, limit: number, ctx: ReadContext): Promise<Batch>;
+  count(db: Db, upTo: number): Promise<number>;
+}
+
+const columnsOf = (name: string) => EXPORT_SCHEMA.find((t) => t.name === name)!.columns.map((c) => c.key);
+
+async function countUpTo(db: Db, table: string, upTo: number): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from (select 1 from ${sql.table(table)} limit ${upTo}) x`.execute(db);
+  return rows[0].n;
+}
+
+/** A table read in (`order`, id) order: created_at for most, sent_at for letters (indexes from migration 0017). */
+function byInstant(table: string, order: 'created_at' | 'sent_at', map?: (r: Row, ctx: ReadContext) => Row): TableReader {
+  const cols = columnsOf(table);
+  const o = sql.ref(`t.${order}`);
+  return {
+    async batch(db, after, limit, ctx) {
+      const where = after ? sql`where (${o}, t.id) > (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``;
+      const { rows } = await sql<Row>`
+        select ${sql.join(cols.map((c) => sql.ref(`t.${c}`)))}, ${o}::text as _k1, t.id::text as _k2
+        from ${sql.table(table)} as t ${where}
+        order by ${o}, t.id limit ${limit}`.execute(db);
+      const last = rows.at(-1);
+      return { rows: map ? rows.map((r) => map(r, ctx)) : rows, next: rows.length < limit || !last ? null : [String(last._k1), String(last._k2)] };
+    },
+    count: (db, upTo) => countUpTo(db, table, upTo),
+  };
+}
+
+/** Complaints with their resident's reference and tenure and their handlers' emails, in the order received. */
+const COMPLAINT_JOINED: Record<string, RawBuilder<unknown>> = {
+  resident_reference: sql`r.reference`,
+  tenure: sql`r.tenure`,
+  stage1_handler_email: sql`h1.email`,
+  stage2_handler_email: sql`h2.email`,
+};
+const complaintsReader: TableReader = {
+  async batch(db, after, limit) {
+    const cols = columnsOf('complaints').map((k) => (COMPLAINT_JOINED[k] ? sql`${COMPLAINT_JOINED[k]} as ${sql.id(k)}` : sql.ref(`c.${k}`)));
+    const where = after ? sql`where (c.received_at, c.id) > (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``;
+    const { rows } = await sql<Row>`
+      select ${sql.join(cols)}, c.received_at::text as _k1, c.id::text as _k2
+      from complaints c
+        left join residents r on r.id = c.resident_id
+        left join users h1 on h1.id = c.stage1_handler_id
+        left join users h2 on h2.id = c.stage2_handler_id
+      ${where}
+      order by c.received_at, c.id limit ${limit}`.execute(db);
+    const last = rows.at(-1);
+    return { rows, next: rows.length < limit || !last ? null : [String(last._k1), String(last._k2)] };
+  },
+  count: (db, upTo) => countUpTo(db, 'complaints', upTo),
+};
+
+/**
+ * Each complaint's stages from the stored facts (complaint_stage_facts, with its extensions from
+ * complaint_extension_facts, as `storedFacts` in measure-queries.ts reads them), a batch of
+ * complaints at a time in the order received, each complaint's stages in order.
+ */
+const stagesReader: TableReader = {
+  async batch(db, after, limit) {
+    const where = after ? sql`where (received_at, id) > (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``;
+    const { rows } = await sql<any>`
+      select p.id, p.reference, p._k1, p._k2, f.stage, f.started_on, f.acknowledgement_due, f.acknowledged_on, f.due_original, f.due_compliant, f.due_in_force,
+        f.responded_on, f.outcome, f.ended_how, f.ended_on, f.ended_ground, case when f.stage is null then null else ${storedExtensions('f')} end as extensions
+      from (select id, reference, received_at, received_at::text as _k1, id::text as _k2 from complaints ${where} order by received_at, id limit ${limit}) p
+        left join complaint_stage_facts f on f.complaint_id = p.id
+      order by p.received_at, p.id, f.stage`.execute(db);
+    const complaints = new Set(rows.map((r) => r._k2)).size;
+    const last = rows.at(-1);
+    const out: Row[] = [];
+    for (const r of rows) {
+      if (r.stage === null) continue; // a complaint without stored facts has no stages to show
+      const ext = (r.extensions ?? []) as unknown[];
+      out.push({
+        complaint_id: r.id,
+        reference: r.reference,
+        stage: Number(r.stage),
+        started_on: r.started_on,
+        acknowledgement_due: r.acknowledgement_due,
+        acknowledged_on: r.acknowledged_on,
+        response_due_original: r.due_original,
+        response_due_compliant: r.due_compliant,
+        response_due_in_force: r.due_in_force,
+        responded_on: r.responded_on,
+        outcome: r.outcome,
+        ended_how: r.ended_how ?? null,
+        ended_on: r.ended_how ? (r.ended_on ?? null) : null,
+        refusal_ground: r.ended_how ? (r.ended_ground ?? null) : null,
+        extensions: ext.length,
+        extensions_detail: ext.length ? ext : null,
+      });
+    }
+    return { rows: out, next: complaints < limit || !last ? null : [String(last._k1), String(last._k2)] };
+  },
+  count: (db, upTo) => countUpTo(db, 'complaint_stage_facts', upTo),
+};
+
+const historyReader: TableReader = {
+  async batch(db, after, limit) {
+    const cols = columnsOf('history');
+    const where = after ? sql`where id > ${after[0]}::bigint` : sql``;
+    const { rows } = await sql<Row>`select ${sql.join(cols.map((c) => sql.ref(c)))} from history ${where} order by id limit ${limit}`.execute(db);
+    const last = rows.at(-1);
+    return { rows, next: rows.length < limit || !last ? null : [String(last.id)] };
+  },
+  count: (db, upTo) => countUpTo(db, 'history', upTo),
+};
+
+const withheld = (r: Row, ctx: ReadContext): Row => (r.restricted && !ctx.mayRestricted ? { ...r, body: RESTRICTED_NOTE_WITHHELD } : r);
+
+const READERS: Record<string, TableReader> = {
+  complaints: complaintsReader,
+  stages: stagesReader,
+  residents: byInstant('residents', 'created_at'),
+  resident_needs: byInstant('resident_needs', 'created_at'),
+  contact_restrictions: byInstant('contact_restrictions', 'created_at'),
+  representatives: byInstant('representatives', 'created_at'),
+  history: historyReader,
+  notes: byInstant('notes', 'created_at', withheld),
+  correspondence: byInstant('correspondence', 'created_at'),
+  attachments: byInstant('attachments', 'created_at'),
+  remedies: byInstant('remedies', 'created_at'),
+  actions: byInstant('actions', 'created_at'),
+  letters: byInstant('letters', 'sent_at'),
+  service_requests: byInstant('service_requests', 'created_at'),
+};
+
+export interface DataExportOptions {
+  /** Rows read per query (default EXPORT_BATCH_SIZE). */
+  batchSize?: number;
+  /** The most rows a table may have for the XLSX workbook (default XLSX_MAX_ROWS). */
+  xlsxMaxRows?: number;
+  /**
+   * Read each export in one REPEATABLE READ, read-only transaction, so every table comes from the
+   * same moment. For PostgreSQL; not for the embedded database, where the transaction would hold
+   * its only connection (and so every other request) for as long as the download takes.
+   */
+  snapshot?: boolean;
+}
+
+/** The database an export reads, and how to let it go. */
+interface ReadSession {
+  db: Db;
+  close(completed: boolean): Promise<void>;
+}
+
 export class DataExportService {
+  private readonly batchSize: number;
+  private readonly xlsxMaxRows: number;
+
   constructor(
     private readonly db: Db,
-    private readonly reports: ReportService,
-  ) {}
+    private readonly opts: DataExportOptions = {},
+  ) {
+    this.batchSize = Math.max(1, Math.floor(opts.batchSize ?? EXPORT_BATCH_SIZE));
+    this.xlsxMaxRows = Math.min(XLSX_MAX_DATA_ROWS, Math.max(0, Math.floor(opts.xlsxMaxRows ?? XLSX_MAX_ROWS)));
+  }
 
-  /** Every table's rows, in the schema's columns. */
-  async sheets(actor: Actor): Promise<Sheet[]> {
-    requirePermission(actor, 'data:export');
-    const db = this.db;
-    const mayRestricted = actorCan(actor, 'notes:restricted');
-    const complaints = await db
-      .selectFrom('complaints')
-      .leftJoin('residents', 'residents.id', 'complaints.resident_id')
-      .leftJoin('users as h1', 'h1.id', 'complaints.stage1_handler_id')
-      .leftJoin('users as h2', 'h2.id', 'complaints.stage2_handler_id')
-      .selectAll('complaints')
-      .select(['residents.reference as resident_reference', 'residents.tenure', 'h1.email as stage1_handler_email', 'h2.email as stage2_handler_email'])
-      .orderBy('complaints.received_at')
-      .execute();
-    const facts = await this.reports.facts('9999-12-31');
-    const stages = facts.flatMap((f) =>
-      f.stages.map((s) => ({
-        complaint_id: f.id,
-        reference: f.reference,
-        stage: s.stage,
-        started_on: s.startedOn,
-        acknowledgement_due: s.acknowledgementDue,
-        acknowledged_on: s.acknowledgedOn,
-        response_due_original: s.dueOriginal,
-        response_due_compliant: s.dueCompliant,
-        response_due_in_force: s.dueInForce,
-        responded_on: s.respondedOn,
-        outcome: s.outcome,
-        ended_how: s.ended?.how ?? null,
-        ended_on: s.ended?.on ?? null,
-        refusal_ground: s.ended?.ground ?? null,
-        extensions: s.extensions.length,
-        extensions_detail: s.extensions.length ? s.extensions : null,
-      })),
-    );
-    const all = async (table: string, order = 'created_at') => (await (db as any).selectFrom(table).selectAll().orderBy(order).execute()) as Record<string, unknown>[];
-    const notes = (await all('notes')).map((n) => (n.restricted && !mayRestricted ? { ...n, body: '[restricted note withheld: ask someone allowed to read restricted notes to export]' } : n));
-    const data: Record<string, Record<string, unknown>[]> = {
-      complaints: complaints as unknown as Record<string, unknown>[],
-      stages,
-      residents: await all('residents'),
-      resident_needs: await all('resident_needs'),
-      contact_restrictions: await all('contact_restrictions'),
-      representatives: await all('representatives'),
-      history: await all('history', 'id'),
-      notes,
-      correspondence: await all('correspondence'),
-      attachments: (await db.selectFrom('attachments').select(['id', 'complaint_id', 'filename', 'content_type', 'size_bytes', 'sha256', 'description', 'uploaded_by', 'created_at']).orderBy('created_at').execute()) as Record<string, unknown>[],
-      remedies: await all('remedies'),
-      actions: await all('actions'),
-      letters: await all('letters', 'sent_at'),
-      service_requests: await all('service_requests'),
+  get workbookRowLimit(): number {
+    return this.xlsxMaxRows;
+  }
+
+  private async open(): Promise<ReadSession> {
+    if (!this.opts.snapshot) return { db: this.db, close: async () => {} };
+    const trx = await this.db.startTransaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute();
+    const close = async (completed: boolean) => {
+      try {
+        await (completed ? trx.commit() : trx.rollback()).execute();
+      } catch {
+        /* the connection has gone: the pool drops it */
+      }
     };
-    return EXPORT_SCHEMA.map((t) => ({ name: t.name, columns: t.columns, rows: data[t.name] ?? [] }));
+    try {
+      // A reader that stops reading must not hold the transaction (and its connection) for ever.
+      await sql`set local idle_in_transaction_session_timeout = '15min'`.execute(trx);
+    } catch (err) {
+      await close(false);
+      throw err;
+    }
+    return { db: trx, close };
   }
 
-  async xlsx(actor: Actor, landlordName: string): Promise<Buffer> {
-    const sheets = await this.sheets(actor);
-    // Column headers are the machine names, so the workbook and the CSV files read the same way.
-    return sheetsXlsx(
-      sheets.map((s) => ({ ...s, columns: s.columns.map((col) => ({ key: col.key, label: col.key })) })),
-      { title: `Complaint data export (${EXPORT_SCHEMA_VERSION})`, creator: landlordName },
-    );
+  /** A table's rows, a batch at a time, each batch continuing after the last row of the one before. */
+  private async *rows(db: Db, table: string, ctx: ReadContext): AsyncGenerator<Row[]> {
+    const reader = READERS[table];
+    let after: Cursor = null;
+    do {
+      const b: Batch = await reader.batch(db, after, this.batchSize, ctx);
+      if (b.rows.length) yield b.rows;
+      after = b.next;
+    } while (after);
   }
 
-  /** A ZIP of one CSV per table, with README.txt describing every column. */
-  async csvZip(actor: Actor): Promise<Buffer> {
-    const sheets = await this.sheets(actor);
-    const files: Record<string, Uint8Array> = { 'README.txt': strToU8(schemaText()) };
-    for (const s of sheets) files[`${s.name}.csv`] = strToU8(sheetCsv(s));
-    return Buffer.from(zipSync(files, { level: 6, mtime: new Date('2020-01-01T00:00:00Z') }));
+  /** The export as a byte stream: `produce` reads through the session, which is closed when it ends, fails or is abandoned. */
+  private stream(session: ReadSession, produce: (db: Db) => AsyncGenerator<Uint8Array>): Readable {
+    async function* run() {
+      let completed = false;
+      try {
+        yield* produce(session.db);
+        completed = true;
+      } finally {
+        await session.close(completed);
+      }
+    }
+    return Readable.from(run(), { objectMode: false, highWaterMark: 64 * 1024 });
   }
 
-  /** Only the complaints table, as one CSV. */
-  async complaintsCsv(actor: Actor): Promise<string> {
-    const sheets = await this.sheets(actor);
-    return sheetCsv(sheets[0]);
+  /** A ZIP of one CSV per table, README.txt first, describing every column. Streamed. */
+  async csvZip(actor: Actor): Promise<Readable> {
+    requirePermission(actor, 'data:export');
+    const ctx = { mayRestricted: actorCan(actor, 'notes:restricted') };
+    const session = await this.open();
+    const self = this;
+    return this.stream(session, async function* (db) {
+      const out: Uint8Array[] = [];
+      const zip = new ZipWriter((c) => out.push(c), { level: 6, mtime: ZIP_MTIME });
+      const take = () => {
+        const b = Buffer.concat(out);
+        out.length = 0;
+        return b;
+      };
+      zip.startFile('README.txt');
+      zip.write(schemaText());
+      for (const t of EXPORT_SCHEMA) {
+        zip.startFile(`${t.name}.csv`);
+        zip.write(csvHeaderLine(t.columns));
+        for await (const rows of self.rows(db, t.name, ctx)) {
+          let text = '';
+          for (const r of rows) {
+            text += csvRowLine(t.columns, r);
+            if (text.length >= WRITE_CHUNK) {
+              zip.write(text);
+              text = '';
+            }
+          }
+          zip.write(text);
+          if (out.length) yield take();
+        }
+      }
+      zip.end();
+      yield take();
+    });
+  }
+
+  /** Only the complaints table, as one CSV. Streamed. */
+  async complaintsCsv(actor: Actor): Promise<Readable> {
+    requirePermission(actor, 'data:export');
+    const ctx = { mayRestricted: actorCan(actor, 'notes:restricted') };
+    const session = await this.open();
+    const self = this;
+    const complaints = EXPORT_SCHEMA[0];
+    return this.stream(session, async function* (db) {
+      // The header goes with the first batch: a failure before it is still answered as an error.
+      let text = csvHeaderLine(complaints.columns);
+      for await (const rows of self.rows(db, complaints.name, ctx)) {
+        for (const r of rows) text += csvRowLine(complaints.columns, r);
+        yield Buffer.from(text, 'utf8');
+        text = '';
+      }
+      if (text) yield Buffer.from(text, 'utf8');
+    });
+  }
+
+  /**
+   * One XLSX workbook, a sheet per table, for smaller data sets: refused with TooLargeForWorkbook,
+   * before anything is sent, when any table has more rows than the limit. Streamed.
+   */
+  async xlsx(actor: Actor, landlordName: string): Promise<Readable> {
+    requirePermission(actor, 'data:export');
+    const ctx = { mayRestricted: actorCan(actor, 'notes:restricted') };
+    const session = await this.open();
+    try {
+      for (const t of EXPORT_SCHEMA) {
+        const n = await READERS[t.name].count(session.db, this.xlsxMaxRows + 1);
+        if (n > this.xlsxMaxRows) throw new TooLargeForWorkbook(t.name, this.xlsxMaxRows);
+      }
+    } catch (err) {
+      await session.close(false);
+      throw err;
+    }
+    const self = this;
+    return this.stream(session, async function* (db) {
+      const out: Uint8Array[] = [];
+      const zip = new ZipWriter((c) => out.push(c), { level: 6, mtime: ZIP_MTIME });
+      const take = () => {
+        const b = Buffer.concat(out);
+        out.length = 0;
+        return b;
+      };
+      // Column headers are the machine names, so the workbook and the CSV files read the same way.
+      const sheets = EXPORT_SCHEMA.map((t) => ({ name: t.name, columns: t.columns.map((c) => ({ key: c.key, label: c.key })) }));
+      const book = new XlsxWriter(zip, sheets, { title: `Complaint data export (${EXPORT_SCHEMA_VERSION})`, creator: landlordName });
+      for (const t of EXPORT_SCHEMA) {
+        book.startSheet();
+        for await (const rows of self.rows(db, t.name, ctx)) {
+          for (let i = 0; i < rows.length; i += 200) book.addRows(rows.slice(i, i + 200));
+          if (out.length) yield take();
+        }
+      }
+      book.end();
+      yield take();
+    });
   }
 }
 

@@ -41,3 +41,16 @@ export class IdempotencyMismatch extends Error {
     this.name = 'IdempotencyMismatch';
   }
 }
+
+/** The data is too large for one XLSX workbook: the CSV files (ZIP) are the export for it. */
+export class TooLargeForWorkbook extends Error {
+  constructor(
+    public readonly table: string,
+    public readonly limit: number,
+  ) {
+    super(
+      `The ${table} table has more than ${limit.toLocaleString('en-GB')} rows, too many for the Excel workbook, which is only for smaller data sets. Download the CSV files (ZIP) instead: they hold every row of every table.`,
+    );
+    this.name = 'TooLargeForWorkbook';
+  }
+}

@@ -11,7 +11,7 @@ import { PublicIntakeService } from './public-intake.js';
 import { ActionService, RemedyService } from './remedies.js';
 import { ContactService, ServiceRequestService } from './service-requests.js';
 import { ReportService } from './reports.js';
-import { DataExportService } from './data-export.js';
+import { DataExportService, type DataExportOptions } from './data-export.js';
 import { SessionService } from './sessions.js';
 import { AuthCache } from './auth-cache.js';
 import { SettingsService } from './settings.js';
@@ -53,7 +53,7 @@ export interface Services {
   exceptionalNotices: ExceptionalNoticeService;
 }
 
-export function buildServices(db: Db, clock: () => Date = () => new Date(), opts: { authCacheMs?: number } = {}): Services {
+export function buildServices(db: Db, clock: () => Date = () => new Date(), opts: { authCacheMs?: number; dataExport?: DataExportOptions } = {}): Services {
   const authCache = new AuthCache({ ttlMs: opts.authCacheMs });
   const settings = new SettingsService(db);
   const actions = new ActionService(db, clock);
@@ -86,7 +86,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date(), opts
     ombudsman,
     reminders: new ReminderService(db, clock),
     reports,
-    dataExport: new DataExportService(db, reports),
+    dataExport: new DataExportService(db, opts.dataExport),
     evidence,
     selfAssessments,
     annualReports: new AnnualReportService(db, settings, evidence, selfAssessments, clock),

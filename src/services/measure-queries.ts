@@ -96,6 +96,16 @@ export async function tsmFigureFacts(db: Db, year: ReportingYear, today: LocalDa
 }
 
 /**
+ * A stored stage's extensions (the stage facts row aliased `alias`), in order, as a JSON array of
+ * StageFacts' extensions: previousDue, newDue, residentToldOn, beyondCap, goodReason, toldLate, compliant.
+ */
+export function storedExtensions(alias: string): RawBuilder<unknown> {
+  return sql`coalesce((select jsonb_agg(jsonb_build_object('previousDue', e.previous_due, 'newDue', e.new_due, 'residentToldOn', e.resident_told_on, 'beyondCap', e.beyond_cap,
+                                 'goodReason', e.good_reason, 'toldLate', e.told_late, 'compliant', e.compliant) order by e.seq)
+                from complaint_extension_facts e where e.complaint_id = ${sql.ref(`${alias}.complaint_id`)} and e.stage = ${sql.ref(`${alias}.stage`)}), '[]'::jsonb)`;
+}
+
+/**
  * The stored facts of the given complaints (or of every complaint received on or before
  * `receivedBy`), as the pure core's ComplaintFacts.
  */
@@ -103,10 +113,7 @@ export async function storedFacts(db: Db, ids: string[] | { receivedBy: LocalDat
   if (Array.isArray(ids) && ids.length === 0) return [];
   const where = Array.isArray(ids) ? sql`c.id = any(${ids}::uuid[])` : sql`c.received_on <= ${d(ids.receivedBy)}`;
   const { rows } = await sql<any>`
-    select c.id, c.reference, c.status, c.received_on, c.closed_on, f.*,
-      coalesce((select jsonb_agg(jsonb_build_object('previousDue', e.previous_due, 'newDue', e.new_due, 'residentToldOn', e.resident_told_on, 'beyondCap', e.beyond_cap,
-                                 'goodReason', e.good_reason, 'toldLate', e.told_late, 'compliant', e.compliant) order by e.seq)
-                from complaint_extension_facts e where e.complaint_id = f.complaint_id and e.stage = f.stage), '[]'::jsonb) as extensions
+    select c.id, c.reference, c.status, c.received_on, c.closed_on, f.*, ${storedExtensions('f')} as extensions
     from complaints c join complaint_stage_facts f on f.complaint_id = c.id
     where ${where}
     order by c.received_at, c.id, f.stage`.execute(db);

@@ -1,6 +1,6 @@
 /** Tables as CSV and XLSX (exceljs), for report exports and the full data export. */
 import ExcelJS from 'exceljs';
-import { toCsv } from '../core/csv.js';
+import { csvLine } from '../core/csv.js';
 
 export interface Sheet {
   /** The worksheet's name (at most 31 characters). */
@@ -9,7 +9,8 @@ export interface Sheet {
   rows: Record<string, unknown>[];
 }
 
-function cell(v: unknown): string | number | boolean | Date | null {
+/** A value as a spreadsheet cell: numbers, booleans and dates as themselves, objects as JSON, anything else as text. */
+export function cell(v: unknown): string | number | boolean | Date | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return v;
   if (typeof v === 'object') return JSON.stringify(v);
@@ -18,11 +19,20 @@ function cell(v: unknown): string | number | boolean | Date | null {
   return s;
 }
 
+type Columns = readonly { key: string }[];
+
+/** The header line of a sheet as CSV: its columns' keys. */
+export function csvHeaderLine(columns: Columns): string {
+  return csvLine(columns.map((c) => c.key));
+}
+
+/** One row of a sheet as a CSV line, in the sheet's columns (so a table can be written a row at a time). */
+export function csvRowLine(columns: Columns, row: Record<string, unknown>): string {
+  return csvLine(columns.map((c) => row[c.key]));
+}
+
 export function sheetCsv(sheet: Sheet): string {
-  return toCsv(
-    sheet.columns.map((c) => c.key),
-    sheet.rows.map((r) => sheet.columns.map((c) => r[c.key])),
-  );
+  return csvHeaderLine(sheet.columns) + sheet.rows.map((r) => csvRowLine(sheet.columns, r)).join('');
 }
 
 export async function sheetsXlsx(sheets: Sheet[], meta: { title: string; creator: string }): Promise<Buffer> {

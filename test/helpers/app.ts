@@ -1,7 +1,7 @@
 /** A test app over a real database, with a movable clock and a user of every role. */
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from '../../src/db/database.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp, type AppOptions } from '../../src/http/app.js';
 import { SYSTEM_ACTOR } from '../../src/services/actor.js';
 import type { Role } from '../../src/core/permissions.js';
 
@@ -31,9 +31,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(db: DatabaseHandle, startAt = '2025-04-17T10:00:00Z'): Promise<TestApp> {
+export async function startTestApp(db: DatabaseHandle, startAt = '2025-04-17T10:00:00Z', more: Omit<AppOptions, 'database' | 'clock'> = {}): Promise<TestApp> {
   const clock = new TestClock(startAt);
-  const app = await buildApp({ database: db, clock: clock.now });
+  const app = await buildApp({ ...more, database: db, clock: clock.now });
   await app.ready();
   const make = async (email: string, name: string, role: Role): Promise<TestUser> => {
     const u = await app.services.users.create(SYSTEM_ACTOR, { email, name, role });

@@ -5,11 +5,12 @@
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyReply } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DRILL_COLUMNS, figureSchema, reportSettingsSchema } from '../../services/reports.js';
 import { sheetCsv, sheetsXlsx } from '../../services/spreadsheets.js';
 import { mrcPackDocx, mrcPackPdf } from '../../services/report-documents.js';
-import { EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION } from '../../services/data-export.js';
+import { EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION, XLSX_MAX_ROWS } from '../../services/data-export.js';
 import { localDate, uuid } from '../schemas.js';
 
 const year = z
@@ -20,13 +21,39 @@ const year = z
 const period = z.object({ from: localDate, to: localDate }).strict();
 const homes = z.number().int().min(0).max(10_000_000).nullable();
 
-export function sendFile(reply: FastifyReply, body: Buffer | string, contentType: string, filename: string) {
+function fileHeaders(reply: FastifyReply, contentType: string, filename: string) {
   return reply
     .header('content-type', contentType)
     .header('content-disposition', `attachment; filename="${filename.replace(/[^\w.\- ]/g, '_')}"`)
     .header('x-content-type-options', 'nosniff')
-    .header('cache-control', 'no-store')
-    .send(body);
+    .header('cache-control', 'no-store');
+}
+
+export function sendFile(reply: FastifyReply, body: Buffer | string, contentType: string, filename: string) {
+  return fileHeaders(reply, contentType, filename).send(body);
+}
+
+/**
+ * Send a download made as it is read (the data export). Nothing is read for a HEAD request. A
+ * failure before the first bytes is answered as any error is (503 when the database is away); one
+ * part-way cuts the download off (the client sees it incomplete) and is logged, and the process
+ * goes on. A client that goes away stops the export (Fastify destroys the stream).
+ */
+export async function sendStream(req: FastifyRequest, reply: FastifyReply, open: () => Promise<Readable>, contentType: string, filename: string) {
+  if (req.method === 'HEAD') return fileHeaders(reply, contentType, filename).send();
+  // Opened before the download's headers are set, so a refusal is answered as itself, not as a file.
+  const stream = await open();
+  fileHeaders(reply, contentType, filename);
+  const started = Date.now();
+  let bytes = 0;
+  stream.on('data', (c: Buffer) => {
+    bytes += c.length;
+  });
+  stream.once('error', (err) =>
+    req.log.error({ err, file: filename, bytes, ms: Date.now() - started }, bytes ? 'data export failed part-way: the download was cut off' : 'data export failed before its first byte'),
+  );
+  stream.once('end', () => req.log.info({ file: filename, bytes, ms: Date.now() - started }, 'data export sent'));
+  return reply.send(stream);
 }
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -169,21 +196,27 @@ const reportsApi: FastifyPluginAsyncZod = async (app) => {
   const stamp = () => new Date().toISOString().slice(0, 10);
   app.get(
     '/exports/complaint-data.xlsx',
-    { config: { access: 'data:export' }, schema: { tags: ['exports'], summary: 'All complaint data as one XLSX workbook, a sheet per table (see /exports/schema)' } },
+    {
+      config: { access: 'data:export' },
+      schema: {
+        tags: ['exports'],
+        summary: `All complaint data as one XLSX workbook, a sheet per table (see /exports/schema), for smaller data sets: refused (422, too_large_for_workbook) when any table has more than ${XLSX_MAX_ROWS.toLocaleString('en-GB')} rows; the ZIP of CSV files holds any size`,
+      },
+    },
     async (req, reply) => {
       const settings = await app.services.settings.get();
-      return sendFile(reply, await app.services.dataExport.xlsx(req.actor!, settings.landlord.name), XLSX_TYPE, `complaint-data-${stamp()}.xlsx`);
+      return sendStream(req, reply, () => app.services.dataExport.xlsx(req.actor!, settings.landlord.name), XLSX_TYPE, `complaint-data-${stamp()}.xlsx`);
     },
   );
   app.get(
     '/exports/complaint-data.zip',
-    { config: { access: 'data:export' }, schema: { tags: ['exports'], summary: 'All complaint data as a ZIP of CSV files, one per table, with README.txt describing every column' } },
-    async (req, reply) => sendFile(reply, await app.services.dataExport.csvZip(req.actor!), 'application/zip', `complaint-data-${stamp()}.zip`),
+    { config: { access: 'data:export' }, schema: { tags: ['exports'], summary: 'All complaint data as a ZIP of CSV files, one per table, with README.txt describing every column; streamed as it is read, whatever the size' } },
+    async (req, reply) => sendStream(req, reply, () => app.services.dataExport.csvZip(req.actor!), 'application/zip', `complaint-data-${stamp()}.zip`),
   );
   app.get(
     '/exports/complaints.csv',
-    { config: { access: 'data:export' }, schema: { tags: ['exports'], summary: 'The complaints table alone, as CSV' } },
-    async (req, reply) => sendFile(reply, await app.services.dataExport.complaintsCsv(req.actor!), 'text/csv; charset=utf-8', `complaints-${stamp()}.csv`),
+    { config: { access: 'data:export' }, schema: { tags: ['exports'], summary: 'The complaints table alone, as CSV; streamed' } },
+    async (req, reply) => sendStream(req, reply, () => app.services.dataExport.complaintsCsv(req.actor!), 'text/csv; charset=utf-8', `complaints-${stamp()}.csv`),
   );
 };
 

@@ -18,12 +18,12 @@ import {
   reportingYearOf,
 } from '../../core/measures.js';
 import { actorCan } from '../../services/actor.js';
-import { InvalidInput } from '../../services/errors.js';
+import { InvalidInput, TooLargeForWorkbook } from '../../services/errors.js';
 import { DRILL_COLUMNS, figureSchema, formatDay, formatPeriod, monthLabel, SURVEY_COLUMNS } from '../../services/reports.js';
 import { mrcPackDocx, mrcPackPdf } from '../../services/report-documents.js';
 import { sheetCsv, sheetsXlsx } from '../../services/spreadsheets.js';
 import { EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION } from '../../services/data-export.js';
-import { sendFile, XLSX_TYPE } from '../../http/routes/api-reports.js';
+import { sendFile, sendStream, XLSX_TYPE } from '../../http/routes/api-reports.js';
 import { barChart, monthChart } from '../charts.js';
 import { formBody, pageContext } from './common.js';
 import type { FormErrors } from '../plugin.js';
@@ -290,15 +290,25 @@ const reportPages: FastifyPluginAsync = async (app) => {
 
   // ------------------------------------------------------------------ export of all complaint data
 
-  app.get('/reports/export', { config: { access: 'data:export' }, schema: { hide: true } }, async (req, reply) =>
-    reply.view('reports/export.njk', await pageContext(app, req, { title: 'Export all complaint data', schema: EXPORT_SCHEMA, schemaVersion: EXPORT_SCHEMA_VERSION, backLink: '/reports' })),
-  );
+  async function exportPage(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
+    return reply.view(
+      'reports/export.njk',
+      await pageContext(app, req, { title: 'Export all complaint data', schema: EXPORT_SCHEMA, schemaVersion: EXPORT_SCHEMA_VERSION, workbookLimit: app.services.dataExport.workbookRowLimit.toLocaleString('en-GB'), backLink: '/reports', ...extra }),
+      status,
+    );
+  }
+  app.get('/reports/export', { config: { access: 'data:export' }, schema: { hide: true } }, async (req, reply) => exportPage(req, reply));
   app.get('/reports/export/complaint-data.xlsx', { config: { access: 'data:export' }, schema: { hide: true } }, async (req, reply) => {
     const s = await app.services.settings.get();
-    return sendFile(reply, await app.services.dataExport.xlsx(req.actor!, s.landlord.name), XLSX_TYPE, `complaint-data-${today()}.xlsx`);
+    try {
+      return await sendStream(req, reply, () => app.services.dataExport.xlsx(req.actor!, s.landlord.name), XLSX_TYPE, `complaint-data-${today()}.xlsx`);
+    } catch (err) {
+      if (!(err instanceof TooLargeForWorkbook)) throw err;
+      return exportPage(req, reply, { errors: { errorList: [{ text: err.message, href: '#csv-files' }] } }, 422);
+    }
   });
   app.get('/reports/export/complaint-data.zip', { config: { access: 'data:export' }, schema: { hide: true } }, async (req, reply) =>
-    sendFile(reply, await app.services.dataExport.csvZip(req.actor!), 'application/zip', `complaint-data-${today()}.zip`),
+    sendStream(req, reply, () => app.services.dataExport.csvZip(req.actor!), 'application/zip', `complaint-data-${today()}.zip`),
   );
 };
 
