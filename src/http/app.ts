@@ -85,7 +85,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const routeTable: RouteTable = [];
   app.decorate('routeTable', routeTable);
   app.decorate('db', opts.database.db);
-  app.decorate('services', buildServices(opts.database.db, opts.clock, { authCacheMs: opts.authCacheMs, dataExport: { ...opts.dataExport, snapshot: opts.database.kind === 'postgres' } }));
+  app.decorate('services', buildServices(opts.database.db, opts.clock, { authCacheMs: opts.authCacheMs, dataExport: { ...opts.dataExport, snapshot: opts.database.kind === 'postgres' }, parallelReads: opts.database.kind === 'postgres' }));
   // The measures' stored facts and case summaries: fold any that are stale (a database from before
   // they were stored, or a calendar change another instance did not finish) before serving, so
   // reports only ever read them.

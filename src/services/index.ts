@@ -53,12 +53,12 @@ export interface Services {
   exceptionalNotices: ExceptionalNoticeService;
 }
 
-export function buildServices(db: Db, clock: () => Date = () => new Date(), opts: { authCacheMs?: number; dataExport?: DataExportOptions } = {}): Services {
+export function buildServices(db: Db, clock: () => Date = () => new Date(), opts: { authCacheMs?: number; dataExport?: DataExportOptions; parallelReads?: boolean } = {}): Services {
   const authCache = new AuthCache({ ttlMs: opts.authCacheMs });
   const settings = new SettingsService(db);
   const actions = new ActionService(db, clock);
   const learning = new LearningService(db, clock);
-  const remedies = new RemedyService(db, clock, actions, learning);
+  const remedies = new RemedyService(db, clock, actions, learning, { parallelReads: opts.parallelReads });
   const complaints = new ComplaintService(db, settings, clock, remedies);
   const accessAudit = new AccessAuditService(db, clock);
   const ombudsman = new OmbudsmanService(db, clock);

@@ -59,6 +59,7 @@ import { Forbidden, InvalidInput, NotFound, VersionConflict } from './errors.js'
 import { recordHistory, type HistoryEntry } from './history.js';
 import { idempotentCreate, type Created } from './idempotency.js';
 import { actionTallies, offersByAmountAndBand, remedyTallies } from './remedy-figure-queries.js';
+import { withSharedSnapshot } from '../db/snapshot.js';
 import type { LearningService } from './learning.js';
 
 type Clock = () => Date;
@@ -498,6 +499,8 @@ export class RemedyService {
     readonly actions: ActionService = new ActionService(db, clock),
     /** Opens a learning item for each response that upholds the complaint in whole or part. */
     readonly learning: LearningService | null = null,
+    /** parallelReads: the figures' queries on several connections sharing one snapshot (PostgreSQL server only). */
+    private readonly opts: { parallelReads?: boolean } = {},
   ) {}
 
   today(): LocalDate {
@@ -909,65 +912,62 @@ export class RemedyService {
     if (to < from) throw new InvalidInput('The period ends before it starts.', 'to');
     const today = this.today();
     const asAt = to < today ? to : today;
-    // One read-only snapshot for every query. These are short grouped scans: compiling them (JIT)
-    // would cost far more than it saves.
-    const { settings, byType, comp, heads, bandCounts, fit, acts } = await this.db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .setAccessMode('read only')
-      .execute(async (trx) => {
-        await sql`set local jit = off`.execute(trx);
-        const settings = await loadRemedySettings(trx);
-        const w = { from, to, today, asAt };
-        // Counted in SQL: every figure by type, compensation, amounts by head (remedy-figure-queries.ts).
-        const headKeys = [...HEADS_OF_AWARD, 'not_broken_down'];
-        const tallies = await remedyTallies(trx, w, headKeys);
-
-        const byType = new Map(
-          REMEDY_TYPES.map((t) => {
-            const n = tallies.byType.get(t);
-            return [t, { type: t, label: REMEDY_TYPE_LABELS[t], recorded: n?.recorded ?? 0, completed: n?.completed ?? 0, completedOnTime: n?.completedOnTime ?? 0, completedLate: n?.completedLate ?? 0, completedWithoutDate: n?.completedWithoutDate ?? 0, cancelled: n?.cancelled ?? 0, openAtEnd: n?.openAtEnd ?? 0, overdueAtEnd: n?.overdueAtEnd ?? 0 }];
-          }),
-        );
-        const m = tallies.money;
-        const comp = {
-          offered: m.offered,
-          accepted: m.accepted,
-          declined: m.declined,
-          lapsed: m.lapsed,
-          paid: m.paid,
-          approvedByAnother: m.approvedByAnother,
-          recordedAboveProposerLimit: m.recordedAboveProposerLimit,
-          acceptedUnpaidAtEnd: m.acceptedUnpaidAtEnd,
-          awaitingApprovalAtEnd: m.awaitingApprovalAtEnd,
-        };
-        const heads = headKeys.map((h) => {
-          const s = tallies.heads.get(h)!;
-          const whole = h === 'not_broken_down' ? tallies.notBrokenDown : { offeredPence: 0, paidPence: 0 };
-          return { head: h, label: h === 'not_broken_down' ? 'Not broken down by head' : HEAD_LABELS[h as HeadOfAward], offeredPence: whole.offeredPence + s.offeredPence, paidPence: whole.paidPence + s.paidPence };
-        });
-
-        // The guidance bands are the landlord's settings: the offers, grouped by amount and impact band, are
-        // placed against them with bandsFor and bandFit, a bounded batch of groups at a time.
-        const bandCounts = new Map<string, { key: string; label: string; offered: number; offeredPence: number }>(
-          [...settings.bands.map((b) => [b.key, { key: b.key, label: b.label, offered: 0, offeredPence: 0 }] as const), ['below_lowest', { key: 'below_lowest', label: 'Below the lowest band', offered: 0, offeredPence: 0 }] as const],
-        );
-        const fit = { within: 0, below: 0, above: 0, no_band: 0 };
-        for await (const groups of offersByAmountAndBand(trx, w)) {
-          for (const g of groups) {
-            const first = bandsFor(g.amountPence, settings.bands)[0];
-            const b = bandCounts.get(first ? first.key : 'below_lowest');
-            if (b) {
-              b.offered += g.count;
-              b.offeredPence += g.pence;
+    // One snapshot for every query, shared between connections on PostgreSQL so they run side by side (db/snapshot.ts).
+    const { settings, byType, comp, heads, bandCounts, fit, acts } = await withSharedSnapshot(this.db, this.opts.parallelReads ?? false, async (read, trx) => {
+      const settings = await loadRemedySettings(trx);
+      const w = { from, to, today, asAt };
+      // Counted in SQL: every figure by type, compensation, amounts by head (remedy-figure-queries.ts).
+      const headKeys = [...HEADS_OF_AWARD, 'not_broken_down'];
+      // The guidance bands are the landlord's settings: the offers, grouped by amount and impact band, are
+      // placed against them with bandsFor and bandFit, a bounded batch of groups at a time.
+      const bandCounts = new Map<string, { key: string; label: string; offered: number; offeredPence: number }>(
+        [...settings.bands.map((b) => [b.key, { key: b.key, label: b.label, offered: 0, offeredPence: 0 }] as const), ['below_lowest', { key: 'below_lowest', label: 'Below the lowest band', offered: 0, offeredPence: 0 }] as const],
+      );
+      const fit = { within: 0, below: 0, above: 0, no_band: 0 };
+      const [tallies, acts] = await Promise.all([
+        remedyTallies(read, w, headKeys),
+        read((t) => actionTallies(t, w)),
+        read(async (t) => {
+          for await (const groups of offersByAmountAndBand(t, w)) {
+            for (const g of groups) {
+              const first = bandsFor(g.amountPence, settings.bands)[0];
+              const b = bandCounts.get(first ? first.key : 'below_lowest');
+              if (b) {
+                b.offered += g.count;
+                b.offeredPence += g.pence;
+              }
+              fit[bandFit(g.amountPence, g.impactBand || null, settings.bands)] += g.count;
             }
-            fit[bandFit(g.amountPence, g.impactBand || null, settings.bands)] += g.count;
           }
-        }
+        }),
+      ]);
 
-        const acts = await actionTallies(trx, w);
-        return { settings, byType, comp, heads, bandCounts, fit, acts };
+      const byType = new Map(
+        REMEDY_TYPES.map((t) => {
+          const n = tallies.byType.get(t);
+          return [t, { type: t, label: REMEDY_TYPE_LABELS[t], recorded: n?.recorded ?? 0, completed: n?.completed ?? 0, completedOnTime: n?.completedOnTime ?? 0, completedLate: n?.completedLate ?? 0, completedWithoutDate: n?.completedWithoutDate ?? 0, cancelled: n?.cancelled ?? 0, openAtEnd: n?.openAtEnd ?? 0, overdueAtEnd: n?.overdueAtEnd ?? 0 }];
+        }),
+      );
+      const m = tallies.money;
+      const comp = {
+        offered: m.offered,
+        accepted: m.accepted,
+        declined: m.declined,
+        lapsed: m.lapsed,
+        paid: m.paid,
+        approvedByAnother: m.approvedByAnother,
+        recordedAboveProposerLimit: m.recordedAboveProposerLimit,
+        acceptedUnpaidAtEnd: m.acceptedUnpaidAtEnd,
+        awaitingApprovalAtEnd: m.awaitingApprovalAtEnd,
+      };
+      const heads = headKeys.map((h) => {
+        const s = tallies.heads.get(h)!;
+        const whole = h === 'not_broken_down' ? tallies.notBrokenDown : { offeredPence: 0, paidPence: 0 };
+        return { head: h, label: h === 'not_broken_down' ? 'Not broken down by head' : HEAD_LABELS[h as HeadOfAward], offeredPence: whole.offeredPence + s.offeredPence, paidPence: whole.paidPence + s.paidPence };
       });
+
+      return { settings, byType, comp, heads, bandCounts, fit, acts };
+    });
 
     return {
       period: { from, to, asAt },

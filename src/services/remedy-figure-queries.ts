@@ -17,6 +17,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { SnapshotRead } from '../db/snapshot.js';
 import { addDays, londonDateOf, type LocalDate } from '../core/dates.js';
 
 const d = (x: LocalDate) => sql`${x}::date`;
@@ -134,7 +135,7 @@ export interface RemedyTallies {
  * figures and the heads of award over its financial ones only (most remedies are not financial,
  * and each compensation figure would otherwise be tested on every one of them).
  */
-export async function remedyTallies(db: Db, w: FiguresWindow, headKeys: readonly string[]): Promise<RemedyTallies> {
+export async function remedyTallies(read: SnapshotRead, w: FiguresWindow, headKeys: readonly string[]): Promise<RemedyTallies> {
   const i = instantsOf(w);
   const typeCols = TYPE_FIGURE_KEYS.map((k) => sql`count(*) filter (where ${TYPE_FIGURES[k](w)})::int as ${sql.ref(column(k))}`);
   // The rows are financial remedies with an amount (the where clause): FINANCIAL need not be tested again.
@@ -148,16 +149,20 @@ export async function remedyTallies(db: Db, w: FiguresWindow, headKeys: readonly
     sql`coalesce(sum(amount_pence) filter (where status = 'paid' and ${inPeriod('paid_on', w)} and heads = '[]'::jsonb), 0)::float8 as unbroken_paid`,
   ];
   const [heads, types, moneyRows] = await Promise.all([
-    headTallies(db, w, headKeys),
-    sql<Record<string, number | string>>`
+    read((db) => headTallies(db, w, headKeys)),
+    read((db) =>
+      sql<Record<string, number | string>>`
       select type, ${sql.join(typeCols)}
       from remedies
       where ${REMEDY_IN_PERIOD(w)}
       group by type`.execute(db),
-    sql<Record<string, number | string>>`
+    ),
+    read((db) =>
+      sql<Record<string, number | string>>`
       select ${sql.join(moneyCols)}
       from remedies
       where ${REMEDY_IN_PERIOD(w)} and ${FINANCIAL}`.execute(db),
+    ),
   ]);
   const byType = new Map<string, Record<TypeFigure, number>>();
   const money = Object.fromEntries(MONEY_FIGURE_KEYS.map((k) => [k, { count: 0, totalPence: 0 }])) as Record<MoneyFigure, Money>;
