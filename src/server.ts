@@ -10,6 +10,7 @@ import { SYSTEM_ACTOR } from './services/actor.js';
 import { ReminderSweeper } from './services/reminders.js';
 import { listenForChanges, SETTINGS_CHANNEL } from './services/cluster.js';
 import { AUTH_CHANNEL } from './services/auth-cache.js';
+import { reportGate } from './services/report-gate.js';
 
 async function main() {
   let config;
@@ -94,6 +95,8 @@ async function main() {
     try {
       await Promise.all([app.close(), outbox.stop(), reminders?.stop(), inbound?.close(), retention?.stop(), listener?.close()]);
       mailer.close();
+      // Reports still waiting their turn are refused (503); those running finish before the database closes.
+      await reportGate.close();
       await database.close();
       log.info('stopped');
       process.exit(0);

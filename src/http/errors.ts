@@ -3,7 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { RuleViolation } from '../core/lifecycle.js';
-import { Forbidden, IdempotencyMismatch, InvalidInput, NotFound, TooLargeForWorkbook, VersionConflict } from '../services/errors.js';
+import { Forbidden, IdempotencyMismatch, InvalidInput, NotFound, ShuttingDown, TooLargeForWorkbook, VersionConflict } from '../services/errors.js';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
 
@@ -11,7 +11,7 @@ export function isDatabaseUnavailable(err: any): boolean {
   if (!err) return false;
   if (CONNECTION_CODES.has(err.code)) return true;
   const m = String(err.message ?? '');
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(m);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|driver has already been destroyed|the database system is (starting up|shutting down)/i.test(m);
 }
 
 function fieldOf(path: string, context?: string) {
@@ -53,6 +53,7 @@ export function toErrorPayload(err: any): ErrorPayload {
   if (typeof err?.code === 'string' && /^53[0-9A-Z]{3}$/.test(err.code)) {
     return { status: 507, body: { error: 'storage_full', message: 'The server could not store this: its storage is full or out of resources. Nothing was saved; tell your administrator.' } };
   }
+  if (err instanceof ShuttingDown) return { status: 503, body: { error: 'unavailable', message: err.message } };
   if (isDatabaseUnavailable(err)) return { status: 503, body: { error: 'unavailable', message: 'The database is not available just now. Nothing was changed; please try again shortly.' } };
   const fe = err as FastifyError;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -54,3 +54,11 @@ export class TooLargeForWorkbook extends Error {
     this.name = 'TooLargeForWorkbook';
   }
 }
+
+/** The instance is stopping: work that had not started is refused (503), so the client tries again on another. */
+export class ShuttingDown extends Error {
+  constructor() {
+    super('This server is restarting. Nothing was changed; please try again shortly.');
+    this.name = 'ShuttingDown';
+  }
+}

@@ -25,3 +25,22 @@ test('the report gate runs at most its limit at once, the rest in turn, and a fa
   // Still usable after a failure.
   assert.equal(await gate.run(async () => 'again'), 'again');
 });
+
+test('closing the gate refuses the reports still waiting, lets those running finish, and resolves when none runs', async () => {
+  const gate = new ReportGate(1);
+  let release!: () => void;
+  const running = gate.run(() => new Promise<string>((r) => (release = () => r('finished'))));
+  const waiting = gate.run(async () => 'should not start');
+  let closed = false;
+  const close = gate.close().then(() => (closed = true));
+  await assert.rejects(waiting, { name: 'ShuttingDown' });
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(closed, false, 'close waits for the running report');
+  release();
+  assert.equal(await running, 'finished');
+  await close;
+  assert.equal(closed, true);
+  await assert.rejects(gate.run(async () => 'late'), { name: 'ShuttingDown' });
+  // Closing an idle gate resolves at once.
+  await new ReportGate(2).close();
+});
