@@ -2,7 +2,7 @@
  * Times RemedyService.figures for a period on a seeded PostgreSQL (issue 9: the dashboard needs it
  * in 500 ms, the MRC pack and the annual report in 10 s):
  *
- *   npx tsx bench/remedy-figures.ts --database-url URL [--from 2025-04-01] [--to 2026-03-31] [--runs 5] [--reference]
+ *   npx tsx bench/remedy-figures.ts --database-url URL [--from 2025-04-01] [--to 2026-03-31] [--runs 5] [--reference] [--sequential]
  *
  * Prints, for each run, the wall time, this process's CPU (user + system) and its resident memory
  * at the end. --reference times the old in-memory fold (test/reports/remedy-figures-reference.ts)
@@ -22,12 +22,14 @@ const { values } = parseArgs({
     to: { type: 'string', default: '2026-03-31' },
     runs: { type: 'string', default: '5' },
     reference: { type: 'boolean', default: false },
+    sequential: { type: 'boolean', default: false },
   },
 });
 const url = values['database-url'];
 if (!url) throw new Error('--database-url is required');
 const h = openPostgres(url, 10);
-const services = buildServices(h.db);
+// As the server runs them on PostgreSQL: side by side on a shared snapshot (--sequential: in turn on one connection).
+const services = buildServices(h.db, undefined, { parallelReads: !values.sequential });
 const today = services.remedies.today();
 const from = values.from!;
 const to = values.to!;

@@ -37,6 +37,8 @@ async function inSnapshot<T>(db: Db, parallel: boolean, body: (read: SnapshotRea
       // Short grouped scans: compiling them (JIT) would cost far more than it saves.
       await sql`set local jit = off`.execute(trx);
       if (!parallel) return body((fn) => fn(trx), trx);
+      // The reads run side by side already: PostgreSQL's own parallel workers would only add the cost of coordinating them.
+      await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
       const { rows } = await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(trx);
       const id = rows[0].id;
       if (!/^[0-9A-F-]+$/i.test(id)) throw new Error(`Unexpected snapshot id ${id}`);
@@ -49,6 +51,7 @@ async function inSnapshot<T>(db: Db, parallel: boolean, body: (read: SnapshotRea
             // Must come before any query in the transaction; the id is PostgreSQL's own (checked above).
             await sql.raw(`set transaction snapshot '${id}'`).execute(t);
             await sql`set local jit = off`.execute(t);
+            await sql`set local max_parallel_workers_per_gather = 0`.execute(t);
             return fn(t);
           });
       return body(read, trx);
