@@ -27,6 +27,7 @@ import * as m0015 from './migrations/0015_remedy_figures.js';
 import * as m0016 from './migrations/0016_evidence_indexes.js';
 import * as m0017 from './migrations/0017_export_order.js';
 import * as m0018 from './migrations/0018_dashboard_indexes.js';
+import * as m0019 from './migrations/0019_financial_remedies_index.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -52,6 +53,7 @@ const migrations: Record<string, Migration> = {
   '0016_evidence_indexes': m0016,
   '0017_export_order': m0017,
   '0018_dashboard_indexes': m0018,
+  '0019_financial_remedies_index': m0019,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
