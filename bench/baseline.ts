@@ -31,7 +31,8 @@ async function main() {
   const app = Fastify({ logger: false });
   app.get('/worklist', async (req) => {
     const h = (req.query as { handlerId: string }).handlerId;
-    const { rows } = await pool.query(WORKLIST_SQL, ['awaiting_acknowledgement', 'investigating', 'responded', 1, h, 2, h, 51]);
+    // Prepared once per connection, as the product's queries are (DATABASE_PREPARED_STATEMENTS, on by default).
+    const { rows } = await pool.query({ name: 'worklist', text: WORKLIST_SQL, values: ['awaiting_acknowledgement', 'investigating', 'responded', 1, h, 2, h, 51] });
     return { items: rows.slice(0, 50) };
   });
   app.get('/health', async () => ({ ok: true }));
