@@ -416,13 +416,7 @@ export class DataExportService {
     const session = await this.open();
     const self = this;
     return this.stream(session, async function* (db) {
-      const out: Uint8Array[] = [];
-      const zip = new ZipWriter((c) => out.push(c), { level: 6, mtime: ZIP_MTIME });
-      const take = () => {
-        const b = Buffer.concat(out);
-        out.length = 0;
-        return b;
-      };
+      const { zip, out, take } = bufferedZip();
       zip.startFile('README.txt');
       zip.write(schemaText());
       for (const t of EXPORT_SCHEMA) {
@@ -484,13 +478,7 @@ export class DataExportService {
     }
     const self = this;
     return this.stream(session, async function* (db) {
-      const out: Uint8Array[] = [];
-      const zip = new ZipWriter((c) => out.push(c), { level: 6, mtime: ZIP_MTIME });
-      const take = () => {
-        const b = Buffer.concat(out);
-        out.length = 0;
-        return b;
-      };
+      const { zip, out, take } = bufferedZip();
       // Column headers are the machine names, so the workbook and the CSV files read the same way.
       const sheets = EXPORT_SCHEMA.map((t) => ({ name: t.name, columns: t.columns.map((c) => ({ key: c.key, label: c.key })) }));
       const book = new XlsxWriter(zip, sheets, { title: `Complaint data export (${EXPORT_SCHEMA_VERSION})`, creator: landlordName });
@@ -515,4 +503,16 @@ export function schemaText(): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** A ZIP writer whose output gathers in `out` until `take` hands it on as one buffer (a stream's next chunk). */
+function bufferedZip() {
+  const out: Uint8Array[] = [];
+  const zip = new ZipWriter((c) => out.push(c), { level: 6, mtime: ZIP_MTIME });
+  const take = () => {
+    const b = Buffer.concat(out);
+    out.length = 0;
+    return b;
+  };
+  return { zip, out, take };
 }
