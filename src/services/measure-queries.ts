@@ -8,6 +8,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
+import { asBulkRead } from '../db/snapshot.js';
 import { addDays, type LocalDate } from '../core/dates.js';
 import {
   DASHBOARD_STAGE_FIGURES,
@@ -178,14 +179,10 @@ export function mergeGroups(rows: GroupRow[]): GroupRow[] {
   return [...byKey.values()];
 }
 
-/**
- * The dashboard's queries already run side by side, four connections at once: PostgreSQL's own
- * parallel workers on top of them only add the cost of coordinating (measured at national scale on
- * two cores: a dashboard cost 1.9 s of PostgreSQL CPU with them and 1.3 s without).
- */
+/** The dashboard's queries run side by side, four connections at once, each a bulk read (db/snapshot.ts) in a transaction of its own. */
 function ownWorkersOnly<T>(db: Db, query: (trx: Db) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
-    await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+    await asBulkRead(trx, { ownWorkersOnly: true });
     return query(trx);
   });
 }

@@ -69,4 +69,24 @@ forEachBackend('a shared snapshot', (backend) => {
     assert.equal(fannedOut, parallel ? 1 : 0);
     assert.equal(results.filter((r) => r.connections === 1).length, parallel ? 11 : 12);
   });
+
+  test('reports read with their own settings, local to their transactions', async () => {
+    const parallel = backend.name === 'postgres';
+    const show = async (db: typeof h.db, name: string) => (await sql<{ v: string }>`select current_setting(${name}) as v`.execute(db)).rows[0].v;
+    const seen = await withSharedSnapshot(h.db, parallel, async (read, trx) => ({
+      outer: [await show(trx, 'jit'), await show(trx, 'random_page_cost')],
+      inner: await read(async (t) => [await show(t, 'jit'), await show(t, 'random_page_cost'), await show(t, 'max_parallel_workers_per_gather')]),
+    }));
+    assert.deepEqual(seen.outer, ['off', '4']);
+    assert.deepEqual(seen.inner.slice(0, 2), ['off', '4']);
+    // Fanning out, the reads leave parallelism to us; in turn on one connection, PostgreSQL's workers stay as configured.
+    if (parallel) assert.equal(seen.inner[2], '0');
+    // On a connection set as many SSD servers are, the report still reads with 4, and the setting is back after it.
+    await h.db.connection().execute(async (conn) => {
+      await sql`set random_page_cost = 1.1`.execute(conn);
+      assert.equal(await withSharedSnapshot(conn, false, async (_read, trx) => show(trx, 'random_page_cost')), '4');
+      assert.equal(await show(conn, 'random_page_cost'), '1.1');
+      await sql`reset random_page_cost`.execute(conn);
+    });
+  });
 });
