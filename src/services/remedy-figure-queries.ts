@@ -135,7 +135,7 @@ export interface RemedyTallies {
  * figures and the heads of award over its financial ones only (most remedies are not financial,
  * and each compensation figure would otherwise be tested on every one of them).
  */
-export async function remedyTallies(read: SnapshotRead, w: FiguresWindow, headKeys: readonly string[]): Promise<RemedyTallies> {
+export async function remedyTallies(read: SnapshotRead, w: FiguresWindow, headKeys: readonly string[] | null): Promise<RemedyTallies> {
   const i = instantsOf(w);
   const typeCols = TYPE_FIGURE_KEYS.map((k) => sql`count(*) filter (where ${TYPE_FIGURES[k](w)})::int as ${sql.ref(column(k))}`);
   // The rows are financial remedies with an amount (the where clause): FINANCIAL need not be tested again.
@@ -149,7 +149,8 @@ export async function remedyTallies(read: SnapshotRead, w: FiguresWindow, headKe
     sql`coalesce(sum(amount_pence) filter (where status = 'paid' and ${inPeriod('paid_on', w)} and heads = '[]'::jsonb), 0)::float8 as unbroken_paid`,
   ];
   const [heads, types, moneyRows] = await Promise.all([
-    read((db) => headTallies(db, w, headKeys)),
+    // headKeys null: amounts by head not asked for (left empty).
+    headKeys ? read((db) => headTallies(db, w, headKeys)) : new Map<string, { offeredPence: number; paidPence: number }>(),
     read((db) =>
       sql<Record<string, number | string>>`
       select type, ${sql.join(typeCols)}

@@ -22,7 +22,7 @@ import type { Actor } from './actor.js';
 import { requirePermission } from './actor.js';
 import type { LearningService } from './learning.js';
 import type { OmbudsmanService } from './ombudsman.js';
-import type { RemedyService } from './remedies.js';
+import type { FiguresOptions, RemedyService } from './remedies.js';
 
 export interface FigureSources {
   remedies: RemedyService;
@@ -35,8 +35,8 @@ export type PuttingThingsRightFigures = Awaited<ReturnType<RemedyService['figure
   ombudsman: Awaited<ReturnType<OmbudsmanService['figures']>>;
 };
 
-export async function puttingThingsRightFigures(s: FigureSources, from: LocalDate, to: LocalDate): Promise<PuttingThingsRightFigures> {
-  const base = await s.remedies.figures(from, to);
+export async function puttingThingsRightFigures(s: FigureSources, from: LocalDate, to: LocalDate, opts: FiguresOptions = {}): Promise<PuttingThingsRightFigures> {
+  const base = await s.remedies.figures(from, to, opts);
   const learning = await s.learning.figures(from, to);
   const ombudsman = await s.ombudsman.figures(from, to);
   return { ...base, learning, ombudsman };

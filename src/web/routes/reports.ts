@@ -234,7 +234,7 @@ const reportPages: FastifyPluginAsync = async (app) => {
   app.get('/reports/dashboard', { config: { access: 'reports:read' }, schema: { hide: true } }, async (req, reply) => {
     const p = period(req);
     if (p.problems.length) return reply.view('reports/dashboard.njk', await pageContext(app, req, { title: 'Complaints dashboard', from: p.from, to: p.to, errors: errorsOf(p.problems) }), 400);
-    const d = await reports.dashboardFor(req.actor!, p.from, p.to);
+    const d = await reports.dashboardFor(req.actor!, p.from, p.to, { breakdown: false });
     const s = await app.services.settings.get();
     const colour = s.landlord.primaryColour;
     const stage1 = d.received.stage1.count;
