@@ -28,6 +28,7 @@ import * as m0016 from './migrations/0016_evidence_indexes.js';
 import * as m0017 from './migrations/0017_export_order.js';
 import * as m0018 from './migrations/0018_dashboard_indexes.js';
 import * as m0019 from './migrations/0019_financial_remedies_index.js';
+import * as m0020 from './migrations/0020_closed_complaints_index.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -54,6 +55,7 @@ const migrations: Record<string, Migration> = {
   '0017_export_order': m0017,
   '0018_dashboard_indexes': m0018,
   '0019_financial_remedies_index': m0019,
+  '0020_closed_complaints_index': m0020,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

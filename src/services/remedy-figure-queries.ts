@@ -255,6 +255,7 @@ const ACTION_FIGURES = {
   overdueAtEnd: (w: FiguresWindow) => actionOverdueAtEnd(w),
   // Looked up only for the actions overdue at the end (the condition is read left to right).
   overdueAtEndWithClosedComplaint: (w: FiguresWindow) =>
+    // Answered from the index of closed complaints' ids alone (migration 0020): keep the statuses as they are there.
     sql`(${actionOverdueAtEnd(w)} and exists (select 1 from complaints c where c.id = a.complaint_id and c.status in ('closed', 'withdrawn', 'refused')))`,
 } as const;
 export type ActionFigure = keyof typeof ACTION_FIGURES;
