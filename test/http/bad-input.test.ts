@@ -526,8 +526,10 @@ forEachBackend('bad input', (backend) => {
         await fc.assert(
           fc.asyncProperty(request, async (rq) => {
             let i = 0;
-            // "." and ".." are dot-segments a URL resolves away, so they are sent percent-encoded to reach the route as values.
-            const url = route.url.replace(/:\w+/g, () => encodeURIComponent(rq.params[i++].v).replace(/^\.{1,2}$/, (d) => d.replace(/\./g, '%2E')));
+            // "." and ".." are dot-segments: a URL resolves them away even percent-encoded (WHATWG URL,
+            // which inject parses with), so /complaints/%2E%2E/remedies would reach /remedies. "..." is
+            // not a dot-segment and reaches the route as a value.
+            const url = route.url.replace(/:\w+/g, () => encodeURIComponent(rq.params[i++].v.replace(/^\.{1,2}$/, '...')));
             const qs = new URLSearchParams(rq.query).toString();
             const headers: Record<string, string> = {};
             if (rq.idempotencyKey !== null) headers['idempotency-key'] = rq.idempotencyKey.replace(/[^\x20-\x7e]/g, '');
