@@ -130,20 +130,15 @@ const TARGETS: Target[] = [
     mode: 'postgres',
     before: async (c) => {
       // Assign the complaints just created to the handler (not timed), eight at a time.
-      const queue = c.created.splice(0, c.created.length);
       const assigned: { id: string; version: number }[] = [];
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          for (let item = queue.pop(); item; item = queue.pop()) {
-            const r = await fetch(`${c.base}/api/v1/complaints/${item.id}/assign`, {
-              method: 'POST',
-              headers: { ...c.api, 'content-type': 'application/json' },
-              body: JSON.stringify({ version: item.version, handlerId: c.fx.manager.id, conflict: { hasConflict: false, statement: 'No conflict.' } }),
-            });
-            if (r.ok) assigned.push({ id: item.id, version: ((await r.json()) as { version: number }).version });
-          }
-        }),
-      );
+      await eightAtATime(c.created.splice(0, c.created.length), async (item) => {
+        const r = await fetch(`${c.base}/api/v1/complaints/${item.id}/assign`, {
+          method: 'POST',
+          headers: { ...c.api, 'content-type': 'application/json' },
+          body: JSON.stringify({ version: item.version, handlerId: c.fx.manager.id, conflict: { hasConflict: false, statement: 'No conflict.' } }),
+        });
+        if (r.ok) assigned.push({ id: item.id, version: ((await r.json()) as { version: number }).version });
+      });
       c.created = assigned;
     },
     request: (c) => {
@@ -412,6 +407,15 @@ function verdict(r: Row): string {
  * team's worklist from run to run, so a rerun would measure more than the seeded data: withdraw
  * those earlier runs left open, through the API as a user would (not timed).
  */
+/** Work through `items` (emptying the array), eight requests in flight at a time. */
+async function eightAtATime<T>(items: T[], each: (item: T) => Promise<void>) {
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let item = items.pop(); item !== undefined; item = items.pop()) await each(item);
+    }),
+  );
+}
+
 async function withdrawEarlierRuns(c: Ctx) {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
@@ -421,19 +425,14 @@ async function withdrawEarlierRuns(c: Ctx) {
   );
   await db.end();
   let withdrawn = 0;
-  const queue = [...rows];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      for (let item = queue.pop(); item; item = queue.pop()) {
-        const r = await fetch(`${c.base}/api/v1/complaints/${item.id}/withdraw`, {
-          method: 'POST',
-          headers: { ...c.managerApi, 'content-type': 'application/json' },
-          body: JSON.stringify({ version: item.version, reason: 'Created by an earlier benchmark run.' }),
-        });
-        if (r.ok) withdrawn++;
-      }
-    }),
-  );
+  await eightAtATime([...rows], async (item) => {
+    const r = await fetch(`${c.base}/api/v1/complaints/${item.id}/withdraw`, {
+      method: 'POST',
+      headers: { ...c.managerApi, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: item.version, reason: 'Created by an earlier benchmark run.' }),
+    });
+    if (r.ok) withdrawn++;
+  });
   if (rows.length) process.stderr.write(`  withdrew ${withdrawn} of ${rows.length} complaints earlier runs left open\n`);
 }
 

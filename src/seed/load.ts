@@ -230,7 +230,7 @@ export async function seed(opts: SeedOptions): Promise<SeedResult> {
     }
     mark('reminders already sent', t);
     t = Date.now();
-    await parallel(LOADED.concat('users', 'reminders_sent').concat('users').map((tbl) => `analyze ${tbl}`), 2);
+    await parallel(LOADED.concat('users', 'reminders_sent').map((tbl) => `analyze ${tbl}`), 2);
     mark('analyse', t);
     const pgCpu1 = postgresCpu(postmaster);
     const own = statTimes('self');

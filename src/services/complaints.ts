@@ -29,6 +29,7 @@ import { ruleVersionForReceipt } from '../core/rules.js';
 import type { Actor } from './actor.js';
 import { actorCan, requirePermission } from './actor.js';
 import { InvalidInput, NotFound, VersionConflict } from './errors.js';
+import { Kept } from './kept.js';
 import { recordHistory, type HistoryEntry } from './history.js';
 import { idempotentCreate, type Created } from './idempotency.js';
 import { ResidentService, type RepresentativeInput, type ResidentInput } from './residents.js';
@@ -502,32 +503,32 @@ export class ComplaintService {
    * counted per page) kept for a few seconds, per filter and day. Only counts of at least
    * DUE_COUNTS_KEPT_FROM are kept: a handler's own caseload is always counted afresh.
    */
-  private readonly keptCounts = new Map<string, { at: number; counts: DueCounts }>();
+  private readonly keptCounts = new Kept<DueCounts>(DUE_COUNTS_KEPT_MS);
 
   /** How many of the filtered complaints are overdue, due today, due within 2 working days, on track. */
   async dueCounts(actor: Actor, f: ListFilters): Promise<DueCounts> {
     requirePermission(actor, 'complaints:read');
     const today = londonDateOf(this.clock());
     const key = JSON.stringify([today, f.stage, f.status, f.open, f.handlerId, f.unassigned, f.serviceArea, f.category, f.vulnerable, f.extended, f.residentId]);
-    const kept = this.keptCounts.get(key);
-    if (kept && Date.now() - kept.at < DUE_COUNTS_KEPT_MS) return { ...kept.counts };
-    const calendar = await this.settings.calendar();
-    const soon = calendar.addWorkingDays(today, 2);
-    const row = await this.filtered({ ...f, due: undefined }, today)
-      .select((eb) => [
-        eb.fn.countAll<string>().as('total'),
-        sql<string>`count(*) filter (where complaints.next_due_on < ${today})`.as('overdue'),
-        sql<string>`count(*) filter (where complaints.next_due_on = ${today})`.as('due_today'),
-        sql<string>`count(*) filter (where complaints.next_due_on > ${today} and complaints.next_due_on <= ${soon})`.as('due_soon'),
-        sql<string>`count(*) filter (where complaints.next_due_on > ${soon})`.as('on_track'),
-      ])
-      .executeTakeFirstOrThrow();
-    const counts = { total: Number(row.total), overdue: Number(row.overdue), due_today: Number(row.due_today), due_soon: Number(row.due_soon), on_track: Number(row.on_track) };
-    if (counts.total >= DUE_COUNTS_KEPT_FROM) {
-      if (this.keptCounts.size >= 200) this.keptCounts.clear();
-      this.keptCounts.set(key, { at: Date.now(), counts: { ...counts } });
-    }
-    return counts;
+    const counts = await this.keptCounts.get(
+      key,
+      async () => {
+        const calendar = await this.settings.calendar();
+        const soon = calendar.addWorkingDays(today, 2);
+        const row = await this.filtered({ ...f, due: undefined }, today)
+          .select((eb) => [
+            eb.fn.countAll<string>().as('total'),
+            sql<string>`count(*) filter (where complaints.next_due_on < ${today})`.as('overdue'),
+            sql<string>`count(*) filter (where complaints.next_due_on = ${today})`.as('due_today'),
+            sql<string>`count(*) filter (where complaints.next_due_on > ${today} and complaints.next_due_on <= ${soon})`.as('due_soon'),
+            sql<string>`count(*) filter (where complaints.next_due_on > ${soon})`.as('on_track'),
+          ])
+          .executeTakeFirstOrThrow();
+        return { total: Number(row.total), overdue: Number(row.overdue), due_today: Number(row.due_today), due_soon: Number(row.due_soon), on_track: Number(row.on_track) };
+      },
+      (c) => c.total >= DUE_COUNTS_KEPT_FROM,
+    );
+    return { ...counts };
   }
 
   /** Open complaints per handler at their current stage, and how many are unassigned. */

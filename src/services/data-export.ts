@@ -212,19 +212,29 @@ async function countUpTo(db: Db, table: string, upTo: number): Promise<number> {
   return rows[0].n;
 }
 
+/** Keyset pagination in (instant, id) order: the rows after the cursor's. */
+function afterInstant(instant: RawBuilder<unknown>, id: RawBuilder<unknown>, after: Cursor): RawBuilder<unknown> {
+  return after ? sql`where (${instant}, ${id}) > (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``;
+}
+
+/** Where the next batch starts: the last row's key, or null when this batch (`got` of `limit`) was the last. */
+function nextCursor(rows: Row[], got: number, limit: number, key: (last: Row) => string[] = (r) => [String(r._k1), String(r._k2)]): Cursor {
+  const last = rows.at(-1);
+  return got < limit || !last ? null : key(last);
+}
+
 /** A table read in (`order`, id) order: created_at for most, sent_at for letters (indexes from migration 0017). */
 function byInstant(table: string, order: 'created_at' | 'sent_at', map?: (r: Row, ctx: ReadContext) => Row): TableReader {
   const cols = columnsOf(table);
   const o = sql.ref(`t.${order}`);
   return {
     async batch(db, after, limit, ctx) {
-      const where = after ? sql`where (${o}, t.id) > (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``;
+      const where = afterInstant(o, sql.ref('t.id'), after);
       const { rows } = await sql<Row>`
         select ${sql.join(cols.map((c) => sql.ref(`t.${c}`)))}, ${o}::text as _k1, t.id::text as _k2
         from ${sql.table(table)} as t ${where}
         order by ${o}, t.id limit ${limit}`.execute(db);
-      const last = rows.at(-1);
-      return { rows: map ? rows.map((r) => map(r, ctx)) : rows, next: rows.length < limit || !last ? null : [String(last._k1), String(last._k2)] };
+      return { rows: map ? rows.map((r) => map(r, ctx)) : rows, next: nextCursor(rows, rows.length, limit) };
     },
     count: (db, upTo) => countUpTo(db, table, upTo),
   };
@@ -240,7 +250,7 @@ const COMPLAINT_JOINED: Record<string, RawBuilder<unknown>> = {
 const complaintsReader: TableReader = {
   async batch(db, after, limit) {
     const cols = columnsOf('complaints').map((k) => (COMPLAINT_JOINED[k] ? sql`${COMPLAINT_JOINED[k]} as ${sql.id(k)}` : sql.ref(`c.${k}`)));
-    const where = after ? sql`where (c.received_at, c.id) > (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``;
+    const where = afterInstant(sql.ref('c.received_at'), sql.ref('c.id'), after);
     const { rows } = await sql<Row>`
       select ${sql.join(cols)}, c.received_at::text as _k1, c.id::text as _k2
       from complaints c
@@ -249,8 +259,7 @@ const complaintsReader: TableReader = {
         left join users h2 on h2.id = c.stage2_handler_id
       ${where}
       order by c.received_at, c.id limit ${limit}`.execute(db);
-    const last = rows.at(-1);
-    return { rows, next: rows.length < limit || !last ? null : [String(last._k1), String(last._k2)] };
+    return { rows, next: nextCursor(rows, rows.length, limit) };
   },
   count: (db, upTo) => countUpTo(db, 'complaints', upTo),
 };
@@ -262,7 +271,7 @@ const complaintsReader: TableReader = {
  */
 const stagesReader: TableReader = {
   async batch(db, after, limit) {
-    const where = after ? sql`where (received_at, id) > (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``;
+    const where = afterInstant(sql.ref('received_at'), sql.ref('id'), after);
     const { rows } = await sql<any>`
       select p.id, p.reference, p._k1, p._k2, f.stage, f.started_on, f.acknowledgement_due, f.acknowledged_on, f.due_original, f.due_compliant, f.due_in_force,
         f.responded_on, f.outcome, f.ended_how, f.ended_on, f.ended_ground, case when f.stage is null then null else ${storedExtensions('f')} end as extensions
@@ -270,7 +279,6 @@ const stagesReader: TableReader = {
         left join complaint_stage_facts f on f.complaint_id = p.id
       order by p.received_at, p.id, f.stage`.execute(db);
     const complaints = new Set(rows.map((r) => r._k2)).size;
-    const last = rows.at(-1);
     const out: Row[] = [];
     for (const r of rows) {
       if (r.stage === null) continue; // a complaint without stored facts has no stages to show
@@ -294,7 +302,7 @@ const stagesReader: TableReader = {
         extensions_detail: ext.length ? ext : null,
       });
     }
-    return { rows: out, next: complaints < limit || !last ? null : [String(last._k1), String(last._k2)] };
+    return { rows: out, next: nextCursor(rows, complaints, limit) };
   },
   count: (db, upTo) => countUpTo(db, 'complaint_stage_facts', upTo),
 };
@@ -304,8 +312,7 @@ const historyReader: TableReader = {
     const cols = columnsOf('history');
     const where = after ? sql`where id > ${after[0]}::bigint` : sql``;
     const { rows } = await sql<Row>`select ${sql.join(cols.map((c) => sql.ref(c)))} from history ${where} order by id limit ${limit}`.execute(db);
-    const last = rows.at(-1);
-    return { rows, next: rows.length < limit || !last ? null : [String(last.id)] };
+    return { rows, next: nextCursor(rows, rows.length, limit, (last) => [String(last.id)]) };
   },
   count: (db, upTo) => countUpTo(db, 'history', upTo),
 };

@@ -1,4 +1,5 @@
 /** Errors the application services raise; the HTTP adapter maps each to a status. */
+import { formatCount } from '../core/numbers.js';
 export class NotFound extends Error {
   constructor(what: string) {
     super(`${what} was not found.`);
@@ -49,7 +50,7 @@ export class TooLargeForWorkbook extends Error {
     public readonly limit: number,
   ) {
     super(
-      `The ${table} table has more than ${limit.toLocaleString('en-GB')} rows, too many for the Excel workbook, which is only for smaller data sets. Download the CSV files (ZIP) instead: they hold every row of every table.`,
+      `The ${table} table has more than ${formatCount(limit)} rows, too many for the Excel workbook, which is only for smaller data sets. Download the CSV files (ZIP) instead: they hold every row of every table.`,
     );
     this.name = 'TooLargeForWorkbook';
   }

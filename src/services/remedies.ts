@@ -938,18 +938,18 @@ export class RemedyService {
         read((t) => actionTallies(t, w)),
         breakdown &&
           read(async (t) => {
-          for await (const groups of offersByAmountAndBand(t, w)) {
-            for (const g of groups) {
-              const first = bandsFor(g.amountPence, settings.bands)[0];
-              const b = bandCounts.get(first ? first.key : 'below_lowest');
-              if (b) {
-                b.offered += g.count;
-                b.offeredPence += g.pence;
+            for await (const groups of offersByAmountAndBand(t, w)) {
+              for (const g of groups) {
+                const first = bandsFor(g.amountPence, settings.bands)[0];
+                const b = bandCounts.get(first ? first.key : 'below_lowest');
+                if (b) {
+                  b.offered += g.count;
+                  b.offeredPence += g.pence;
+                }
+                fit[bandFit(g.amountPence, g.impactBand || null, settings.bands)] += g.count;
               }
-              fit[bandFit(g.amountPence, g.impactBand || null, settings.bands)] += g.count;
             }
-          }
-        }),
+          }),
       ]);
 
       const byType = new Map(
@@ -970,11 +970,14 @@ export class RemedyService {
         acceptedUnpaidAtEnd: m.acceptedUnpaidAtEnd,
         awaitingApprovalAtEnd: m.awaitingApprovalAtEnd,
       };
-      const heads = headKeys.map((h) => {
-        const s = tallies.heads.get(h) ?? { offeredPence: 0, paidPence: 0 };
-        const whole = h === 'not_broken_down' ? tallies.notBrokenDown : { offeredPence: 0, paidPence: 0 };
-        return { head: h, label: h === 'not_broken_down' ? 'Not broken down by head' : HEAD_LABELS[h as HeadOfAward], offeredPence: whole.offeredPence + s.offeredPence, paidPence: whole.paidPence + s.paidPence };
-      });
+      // Amounts by head of award, only with the breakdown (remedyTallies counted them only then).
+      const heads = !breakdown
+        ? null
+        : headKeys.map((h) => {
+            const s = tallies.heads.get(h)!;
+            const whole = h === 'not_broken_down' ? tallies.notBrokenDown : { offeredPence: 0, paidPence: 0 };
+            return { head: h, label: h === 'not_broken_down' ? 'Not broken down by head' : HEAD_LABELS[h as HeadOfAward], offeredPence: whole.offeredPence + s.offeredPence, paidPence: whole.paidPence + s.paidPence };
+          });
 
       return { settings, byType, comp, heads, bandCounts, fit, acts };
     });
@@ -994,7 +997,7 @@ export class RemedyService {
       compensation: {
         ...comp,
         // Compensation by head of award and against the guidance bands: left out when not asked for.
-        ...(breakdown ? { byHead: heads, byGuidanceBand: [...bandCounts.values()], againstImpactBand: fit } : {}),
+        ...(heads ? { byHead: heads, byGuidanceBand: [...bandCounts.values()], againstImpactBand: fit } : {}),
       },
       actions: acts,
     };

@@ -17,7 +17,7 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
 import { addDays, formatLongDate, londonDateOf, type LocalDate } from '../core/dates.js';
 import { pounds } from '../core/remedies.js';
@@ -125,6 +125,9 @@ export class ReminderService {
       }
     }
     const afterId = (col: string, after: string | null) => (after ? sql<boolean>`${sql.ref(col)} > ${after}` : sql<boolean>`true`);
+    /** One source's rows due (and, with `unsentOnly`, not yet sent under `key`), a page at a time in order of `id`. */
+    const source = <R extends { id: string }>(id: string, key: { subject: string; kind: RawBuilder<unknown>; due: RawBuilder<unknown> }, base: () => SelectQueryBuilder<any, any, R>) =>
+      pages<R>((after) => base().where(afterId(id, after)).where(unsent(key.subject, sql.ref(id), key.kind, key.due)).orderBy(sql.ref(id)).limit(size).execute() as Promise<R[]>);
     const emit = function* (list: Candidate[]) {
       const kept = list.filter((c) => c.recipients.length > 0);
       if (kept.length) yield kept;
@@ -132,18 +135,13 @@ export class ReminderService {
 
     // Outstanding actions: due soon or overdue (a reminder each way), and updates owed to the resident.
     const actionKind = sql`case when a.due_on < ${today}::date then 'action_overdue' else 'action_due' end`;
-    for await (const rows of pages((after) =>
+    for await (const rows of source('a.id', { subject: 'action', kind: actionKind, due: sql`a.due_on` }, () =>
       this.db
         .selectFrom('actions as a')
         .innerJoin('complaints as c', 'c.id', 'a.complaint_id')
         .select(['a.id', 'a.complaint_id', 'a.description', 'a.due_on', 'a.owner_user_id', 'a.owner_team', 'a.created_by', 'c.reference'])
         .where('a.status', '=', 'open')
-        .where('a.due_on', '<=', horizon)
-        .where(afterId('a.id', after))
-        .where(unsent('action', sql`a.id`, actionKind, sql`a.due_on`))
-        .orderBy('a.id')
-        .limit(size)
-        .execute(),
+        .where('a.due_on', '<=', horizon),
     )) {
       const out: Candidate[] = [];
       for (const a of rows) {
@@ -152,18 +150,13 @@ export class ReminderService {
       }
       yield* emit(out);
     }
-    for await (const rows of pages((after) =>
+    for await (const rows of source('a.id', { subject: 'action', kind: sql`'action_resident_update_due'`, due: sql`a.resident_update_due_on` }, () =>
       this.db
         .selectFrom('actions as a')
         .innerJoin('complaints as c', 'c.id', 'a.complaint_id')
         .select(['a.id', 'a.complaint_id', 'a.description', 'a.resident_update_due_on', 'a.owner_user_id', 'a.owner_team', 'a.created_by', 'c.reference'])
         .where('a.status', '=', 'open')
-        .where('a.resident_update_due_on', '<=', horizon)
-        .where(afterId('a.id', after))
-        .where(unsent('action', sql`a.id`, sql`'action_resident_update_due'`, sql`a.resident_update_due_on`))
-        .orderBy('a.id')
-        .limit(size)
-        .execute(),
+        .where('a.resident_update_due_on', '<=', horizon),
     )) {
       const out: Candidate[] = [];
       for (const a of rows) {
@@ -178,7 +171,7 @@ export class ReminderService {
     const remedyKind = sql`case r.status when 'offered' then 'remedy_offer_lapsing' when 'accepted' then 'remedy_payment_due' when 'awaiting_approval' then 'remedy_awaiting_approval' else 'remedy_due' end`;
     const remedyDue = sql`case r.status when 'offered' then r.open_until when 'accepted' then coalesce(r.due_on, r.accepted_on, ${today}::date) when 'awaiting_approval' then r.recorded_on else r.due_on end`;
     let approvers: string[] | null = null;
-    for await (const rows of pages((after) =>
+    for await (const rows of source('r.id', { subject: 'remedy', kind: remedyKind, due: remedyDue }, () =>
       this.db
         .selectFrom('remedies as r')
         .innerJoin('complaints as c', 'c.id', 'r.complaint_id')
@@ -190,12 +183,7 @@ export class ReminderService {
             eb.and([eb('r.status', '=', 'offered'), eb('r.open_until', '>=', today), eb('r.open_until', '<=', horizon)]),
             eb('r.status', '=', 'awaiting_approval'),
           ]),
-        )
-        .where(afterId('r.id', after))
-        .where(unsent('remedy', sql`r.id`, remedyKind, remedyDue))
-        .orderBy('r.id')
-        .limit(size)
-        .execute(),
+        ),
     )) {
       const out: Candidate[] = [];
       for (const r of rows) {
@@ -220,17 +208,12 @@ export class ReminderService {
     }
 
     // A complaint's agreed update interval: the next update to the resident.
-    for await (const rows of pages((after) =>
+    for await (const rows of source('c.id', { subject: 'complaint', kind: sql`'complaint_update_due'`, due: sql`c.next_due_on` }, () =>
       this.db
         .selectFrom('complaints as c')
         .select(['c.id', 'c.reference', 'c.stage', 'c.stage1_handler_id', 'c.stage2_handler_id', 'c.next_due_on'])
         .where('c.next_due_kind', '=', 'update')
-        .where('c.next_due_on', '<=', horizon)
-        .where(afterId('c.id', after))
-        .where(unsent('complaint', sql`c.id`, sql`'complaint_update_due'`, sql`c.next_due_on`))
-        .orderBy('c.id')
-        .limit(size)
-        .execute(),
+        .where('c.next_due_on', '<=', horizon),
     )) {
       yield* emit(
         rows.map((c) => {
@@ -241,33 +224,23 @@ export class ReminderService {
     }
 
     // Reviews of reasonable adjustments and contact restrictions.
-    for await (const rows of pages((after) =>
+    for await (const rows of source('n.id', { subject: 'resident_need', kind: sql`'adjustment_review_due'`, due: sql`n.review_on` }, () =>
       this.db
         .selectFrom('resident_needs as n')
         .select(['n.id', 'n.resident_id', 'n.description', 'n.review_on', 'n.recorded_by'])
         .where('n.ended_on', 'is', null)
-        .where('n.review_on', '<=', horizon)
-        .where(afterId('n.id', after))
-        .where(unsent('resident_need', sql`n.id`, sql`'adjustment_review_due'`, sql`n.review_on`))
-        .orderBy('n.id')
-        .limit(size)
-        .execute(),
+        .where('n.review_on', '<=', horizon),
     )) {
       yield* emit(
         rows.map((n) => ({ subject: 'resident_need', subjectId: n.id, kind: 'adjustment_review_due', dueOn: n.review_on!, complaintId: null, recipients: n.recorded_by ? [n.recorded_by] : [], text: `The review of a resident’s recorded need (“${n.description}”) ${when(n.review_on!)}.` })),
       );
     }
-    for await (const rows of pages((after) =>
+    for await (const rows of source('r.id', { subject: 'contact_restriction', kind: sql`'restriction_review_due'`, due: sql`r.review_on` }, () =>
       this.db
         .selectFrom('contact_restrictions as r')
         .select(['r.id', 'r.restriction', 'r.review_on', 'r.decided_by'])
         .where((eb) => eb.or([eb('r.ends_on', 'is', null), eb('r.ends_on', '>=', today)]))
-        .where('r.review_on', '<=', horizon)
-        .where(afterId('r.id', after))
-        .where(unsent('contact_restriction', sql`r.id`, sql`'restriction_review_due'`, sql`r.review_on`))
-        .orderBy('r.id')
-        .limit(size)
-        .execute(),
+        .where('r.review_on', '<=', horizon),
     )) {
       yield* emit(
         rows.map((r) => ({ subject: 'contact_restriction', subjectId: r.id, kind: 'restriction_review_due', dueOn: r.review_on, complaintId: null, recipients: r.decided_by ? [r.decided_by] : [], text: `The review of a contact restriction (“${r.restriction}”) ${when(r.review_on)}.` })),
@@ -275,18 +248,13 @@ export class ReminderService {
     }
 
     // The Ombudsman's deadlines.
-    for await (const rows of pages((after) =>
+    for await (const rows of source('r.id', { subject: 'ombudsman_request', kind: sql`'ombudsman_information_due'`, due: sql`r.due_on` }, () =>
       this.db
         .selectFrom('ombudsman_requests as r')
         .innerJoin('ombudsman_cases as c', 'c.id', 'r.case_id')
         .select(['r.id', 'r.due_on', 'r.what', 'c.reference', 'c.complaint_id', 'c.owner_user_id', 'c.created_by'])
         .where('r.replied_on', 'is', null)
-        .where('r.due_on', '<=', horizon)
-        .where(afterId('r.id', after))
-        .where(unsent('ombudsman_request', sql`r.id`, sql`'ombudsman_information_due'`, sql`r.due_on`))
-        .orderBy('r.id')
-        .limit(size)
-        .execute(),
+        .where('r.due_on', '<=', horizon),
     )) {
       yield* emit(
         rows.map((r) => {
@@ -295,19 +263,14 @@ export class ReminderService {
         }),
       );
     }
-    for await (const rows of pages((after) =>
+    for await (const rows of source('o.id', { subject: 'ombudsman_order', kind: sql`'ombudsman_order_due'`, due: sql`o.due_on` }, () =>
       this.db
         .selectFrom('ombudsman_orders as o')
         .innerJoin('ombudsman_cases as c', 'c.id', 'o.case_id')
         .select(['o.id', 'o.due_on', 'o.description', 'o.owner_user_id', 'c.reference', 'c.complaint_id', 'c.owner_user_id as case_owner'])
         .where('o.kind', '=', 'order')
         .where('o.complied_on', 'is', null)
-        .where('o.due_on', '<=', horizon)
-        .where(afterId('o.id', after))
-        .where(unsent('ombudsman_order', sql`o.id`, sql`'ombudsman_order_due'`, sql`o.due_on`))
-        .orderBy('o.id')
-        .limit(size)
-        .execute(),
+        .where('o.due_on', '<=', horizon),
     )) {
       yield* emit(
         rows.map((o) => {

@@ -9,6 +9,7 @@ import { AuthCache } from './auth-cache.js';
 import { requirePermission } from './actor.js';
 import { InvalidInput, NotFound } from './errors.js';
 import { recordHistory } from './history.js';
+import { Kept } from './kept.js';
 
 export interface NewUser {
   email: string;
@@ -69,26 +70,20 @@ export class UserService {
     return u;
   }
 
-  private nameCache: { at: number; names: Map<string, string> } | null = null;
-  private caseworkerCache: { at: number; list: { id: string; name: string; team: string | null }[] } | null = null;
+  private readonly nameCache = new Kept<Map<string, string>>(10_000);
+  private readonly caseworkerCache = new Kept<{ id: string; name: string; team: string | null }[]>(10_000);
 
   /**
    * The active handlers and managers (who can hold complaints), by name, cached for a few seconds
    * like `names`: for choosing among them in filters, where a stale list only shows.
    */
   async caseworkers(): Promise<{ id: string; name: string; team: string | null }[]> {
-    if (this.caseworkerCache && Date.now() - this.caseworkerCache.at < 10_000) return this.caseworkerCache.list;
-    const list = await this.db.selectFrom('users').select(['id', 'name', 'team']).where('active', '=', true).where('role', 'in', ['handler', 'manager']).orderBy('name').orderBy('id').execute();
-    this.caseworkerCache = { at: Date.now(), list };
-    return list;
+    return this.caseworkerCache.get('', () => this.db.selectFrom('users').select(['id', 'name', 'team']).where('active', '=', true).where('role', 'in', ['handler', 'manager']).orderBy('name').orderBy('id').execute());
   }
 
   /** Every member of staff's name by id, cached for a few seconds (names rarely change; a stale one only shows). */
   async names(): Promise<Map<string, string>> {
-    if (this.nameCache && Date.now() - this.nameCache.at < 10_000) return this.nameCache.names;
-    const rows = await this.db.selectFrom('users').select(['id', 'name']).execute();
-    this.nameCache = { at: Date.now(), names: new Map(rows.map((r) => [r.id, r.name])) };
-    return this.nameCache.names;
+    return this.nameCache.get('', async () => new Map((await this.db.selectFrom('users').select(['id', 'name']).execute()).map((r) => [r.id, r.name])));
   }
 
 

@@ -12,6 +12,7 @@ import { sheetCsv, sheetsXlsx } from '../../services/spreadsheets.js';
 import { mrcPackDocx, mrcPackPdf } from '../../services/report-documents.js';
 import { EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION, XLSX_MAX_ROWS } from '../../services/data-export.js';
 import { localDate, uuid } from '../schemas.js';
+import { formatCount } from '../../core/numbers.js';
 
 const year = z
   .string()
@@ -200,7 +201,7 @@ const reportsApi: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'data:export' },
       schema: {
         tags: ['exports'],
-        summary: `All complaint data as one XLSX workbook, a sheet per table (see /exports/schema), for smaller data sets: refused (422, too_large_for_workbook) when any table has more than ${XLSX_MAX_ROWS.toLocaleString('en-GB')} rows; the ZIP of CSV files holds any size`,
+        summary: `All complaint data as one XLSX workbook, a sheet per table (see /exports/schema), for smaller data sets: refused (422, too_large_for_workbook) when any table has more than ${formatCount(XLSX_MAX_ROWS)} rows; the ZIP of CSV files holds any size`,
       },
     },
     async (req, reply) => {

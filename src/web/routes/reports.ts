@@ -27,7 +27,7 @@ import { sendFile, sendStream, XLSX_TYPE } from '../../http/routes/api-reports.j
 import { barChart, monthChart } from '../charts.js';
 import { formBody, pageContext } from './common.js';
 import type { FormErrors } from '../plugin.js';
-import { formatPounds } from '../../core/numbers.js';
+import { formatCount, formatPounds } from '../../core/numbers.js';
 
 const DONE: Record<string, string> = {
   settings: 'Report settings saved.',
@@ -293,7 +293,7 @@ const reportPages: FastifyPluginAsync = async (app) => {
   async function exportPage(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     return reply.view(
       'reports/export.njk',
-      await pageContext(app, req, { title: 'Export all complaint data', schema: EXPORT_SCHEMA, schemaVersion: EXPORT_SCHEMA_VERSION, workbookLimit: app.services.dataExport.workbookRowLimit.toLocaleString('en-GB'), backLink: '/reports', ...extra }),
+      await pageContext(app, req, { title: 'Export all complaint data', schema: EXPORT_SCHEMA, schemaVersion: EXPORT_SCHEMA_VERSION, workbookLimit: formatCount(app.services.dataExport.workbookRowLimit), backLink: '/reports', ...extra }),
       status,
     );
   }
