@@ -1,4 +1,5 @@
 /** Start Putright: configuration, database (embedded PGlite or PostgreSQL), migrations, HTTP. */
+import { StageDayCompactor } from './services/stage-day-counts.js';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirectoryLocked, migrate, openEmbedded, openPostgres, type DatabaseHandle } from './db/database.js';
@@ -84,6 +85,8 @@ async function main() {
   // Retention: every instance sweeps; complaints are claimed with SKIP LOCKED so none is done twice.
   const retention = config.retentionSweepMinutes > 0 ? new RetentionSweeper(app.services.retention, { ...SYSTEM_ACTOR, name: 'Putright (retention schedule)' }, { intervalMs: config.retentionSweepMinutes * 60_000, log }) : null;
   retention?.start();
+  // The measures' day counts: what the engine's changes added, moved into the totals every minute.
+  const dayCounts = new StageDayCompactor(database.db, 60_000, log).start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -93,7 +96,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try {
-      await Promise.all([app.close(), outbox.stop(), reminders?.stop(), inbound?.close(), retention?.stop(), listener?.close()]);
+      await Promise.all([app.close(), outbox.stop(), reminders?.stop(), inbound?.close(), retention?.stop(), listener?.close(), dayCounts.stop()]);
       mailer.close();
       // Reports still waiting their turn are refused (503); those running finish before the database closes.
       await reportGate.close();

@@ -497,6 +497,8 @@ export interface RemindersSentTable {
 export interface Database {
   complaint_stage_facts: ComplaintStageFactsTable;
   complaint_extension_facts: ComplaintExtensionFactsTable;
+  complaint_stage_day_totals: StageDayCountsTable;
+  complaint_stage_day_deltas: StageDayCountsTable;
   complaint_case_summaries: ComplaintCaseSummariesTable;
   sessions: SessionsTable;
   settings: SettingsTable;
@@ -863,6 +865,17 @@ export interface ComplaintExtensionFactsTable {
   good_reason: boolean;
   told_late: boolean;
   compliant: boolean;
+}
+
+/** Day-by-day counts of the stage facts, compacted and still to add (0021; src/services/stage-day-counts.ts). */
+export interface StageDayCountsTable {
+  kind: string;
+  day: DateCol;
+  stage: number;
+  tenure: string;
+  key1: string;
+  key2: string;
+  n: number;
 }
 
 /** What the evidence and the annual report count from one complaint (0012). */

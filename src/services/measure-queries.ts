@@ -1,23 +1,27 @@
 /**
- * The measures counted in PostgreSQL over the stored facts (stage-facts.ts), so a year's CH01 and
- * CH02, or a period's dashboard, is one grouped query over the stages that overlap it, whatever
- * the size of the landlord. Each figure's condition is written once here (`TSM_CONDITIONS`) and
- * serves both the count and the list of complaints behind it. The definitions are the pure ones in
- * src/core/measures.ts (`tsmFiguresOf`, `tallyDashboard`); test/reports/measure-queries.test.ts
- * checks, on random facts and on both databases, that these queries count exactly what they do.
+ * The measures counted in PostgreSQL over the stored facts (stage-facts.ts). A year's CH01 and
+ * CH02 and a period's dashboard add up the facts' day-by-day counts (stage-day-counts.ts, kept by
+ * triggers beside every change) and count the stages open at the period's end, so they read a few
+ * thousand rows whatever the size of the landlord. The complaints behind each CH01/CH02 figure
+ * are found from the facts themselves, with each figure's condition written once here
+ * (`TSM_CONDITIONS`). The definitions are the pure ones in src/core/measures.ts (`tsmFiguresOf`,
+ * `tallyDashboard`); test/reports/measure-queries.test.ts checks, on random facts and on both
+ * databases, that both ways count exactly what they do.
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
 import { asBulkRead } from '../db/snapshot.js';
-import { addDays, type LocalDate } from '../core/dates.js';
+import type { LocalDate } from '../core/dates.js';
+import { dayCounts } from './stage-day-counts.js';
 import {
-  DASHBOARD_STAGE_FIGURES,
+  emptyStageTally,
   FACTS_VERSION,
   TSM_TALLY_FIGURES,
   periodAsOf,
   tsmAsOf,
   type ComplaintFacts,
   type Counted,
+  type DashboardStageTally,
   type DashboardTally,
   type ReportingYear,
   type StageFacts,
@@ -69,6 +73,7 @@ export function tsmWindow(year: ReportingYear, today: LocalDate): Window {
 /** CH01 and CH02 tallies for a year, by stage and tenure; with the complaint ids behind each when asked. */
 export async function tsmTallies(db: Db, year: ReportingYear, today: LocalDate, unknownTenure: Tenure, withIds: boolean): Promise<TsmTally[]> {
   const w = tsmWindow(year, today);
+  if (!withIds) return tsmCounts(db, w, unknownTenure);
   const cols = TSM_TALLY_FIGURES.map((k) =>
     withIds
       ? sql`count(*) filter (where ${TSM_CONDITIONS[k](w)})::int as ${sql.ref(k)}, coalesce(array_agg(complaint_id::text) filter (where ${TSM_CONDITIONS[k](w)}), '{}') as ${sql.ref(`${k}Ids`)}`
@@ -83,6 +88,47 @@ export async function tsmTallies(db: Db, year: ReportingYear, today: LocalDate, 
     const t = { stage: Number(r.stage) as 1 | 2, tenure: r.tenure as Tenure } as TsmTally;
     for (const k of TSM_TALLY_FIGURES) t[k] = { count: Number(r[k]), ids: withIds ? (r[`${k}Ids`] as string[]) : [] } satisfies Counted;
     return t;
+  });
+}
+
+/** The booleans a day count's keys carry ('true'/'false', two joined by '/'). */
+const isTrue = (k: string) => k === 'true';
+const firstTrue = (k: string) => k.startsWith('true/');
+const secondTrue = (k: string) => k.endsWith('/true');
+
+/**
+ * CH01 and CH02 tallies for a year from the day-by-day counts (stage-day-counts.ts) and the stages
+ * open at its end, without the complaints behind them: the same figures as TSM_CONDITIONS count,
+ * given what the engine holds true of every stored stage (its dates are on or after the
+ * complaint's received date, and none is after today).
+ */
+async function tsmCounts(db: Db, w: Window, unknownTenure: Tenure): Promise<TsmTally[]> {
+  const rows = await dayCounts(db, w.from, w.to, ['received', 'responded'], { openOn: w.asOf });
+  const byKey = new Map<string, Record<TsmTallyFigure, number> & { stage: 1 | 2; tenure: Tenure }>();
+  for (const r of rows) {
+    const tenure = (r.tenure || unknownTenure) as Tenure;
+    const key = `${r.stage}:${tenure}`;
+    let t = byKey.get(key);
+    if (!t) byKey.set(key, (t = { stage: r.stage, tenure, ...(Object.fromEntries(TSM_TALLY_FIGURES.map((k) => [k, 0])) as Record<TsmTallyFigure, number>) }));
+    if (r.kind === 'received') {
+      t.received += r.n;
+      if (r.key1 === 'refused') t.refused += r.n;
+      if (r.key1 === 'withdrawn') t.withdrawn += r.n;
+    } else if (r.kind === 'responded') {
+      t.responded += r.n;
+      if (firstTrue(r.key2)) t.onTimeOriginal += r.n;
+      else t.lateOriginal += r.n;
+      if (secondTrue(r.key2)) t.onTimeCompliant += r.n;
+      else t.lateCompliant += r.n;
+    } else if (r.kind === 'open') {
+      if (isTrue(r.key1)) t.openPastOriginal += r.n;
+      if (firstTrue(r.key2)) t.openPastCompliant += r.n;
+    }
+  }
+  return [...byKey.values()].map((t) => {
+    const out = { stage: t.stage, tenure: t.tenure } as TsmTally;
+    for (const k of TSM_TALLY_FIGURES) out[k] = { count: t[k], ids: [] };
+    return out;
   });
 }
 
@@ -155,31 +201,7 @@ export async function storedFacts(db: Db, ids: string[] | { receivedBy: LocalDat
   return out;
 }
 
-interface GroupRow {
-  g: number;
-  stage: number;
-  month: string | null;
-  channel: string | null;
-  area: string | null;
-  category: string | null;
-  outcome: string | null;
-  refusal: string | null;
-  n: number;
-}
-
-/** Rows of the same group from counts over disjoint sets of stages, added together. */
-export function mergeGroups(rows: GroupRow[]): GroupRow[] {
-  const byKey = new Map<string, GroupRow>();
-  for (const r of rows) {
-    const key = JSON.stringify([Number(r.g), Number(r.stage), r.month, r.channel, r.area, r.category, r.outcome, r.refusal]);
-    const seen = byKey.get(key);
-    if (seen) seen.n += Number(r.n);
-    else byKey.set(key, { ...r, n: Number(r.n) });
-  }
-  return [...byKey.values()];
-}
-
-/** The dashboard's queries run side by side, four connections at once, each a bulk read (db/snapshot.ts) in a transaction of its own. */
+/** A bulk read (db/snapshot.ts) in a transaction of its own, without PostgreSQL's parallel workers (it runs beside other queries). */
 function ownWorkersOnly<T>(db: Db, query: (trx: Db) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
     await asBulkRead(trx, { ownWorkersOnly: true });
@@ -187,60 +209,16 @@ function ownWorkersOnly<T>(db: Db, query: (trx: Db) => Promise<T>): Promise<T> {
   });
 }
 
-/** The dashboard's tally for a period (London dates, both ends included), judged on `today`. */
+/**
+ * The dashboard's tally for a period (London dates, both ends included), judged on `today`: from
+ * the day-by-day counts and the stages open at its end (one statement), and the extensions told
+ * in it from their own table, side by side. The same figures as `tallyDashboard` counts, given
+ * what the engine holds true of every stored stage (see tsmCounts).
+ */
 export async function dashboardTally(db: Db, from: LocalDate, to: LocalDate, today: LocalDate): Promise<DashboardTally> {
   const w: Window = { from, to, asOf: periodAsOf(to, today), receivedBy: to < today ? to : today };
-  const ackIn = sql`(acknowledged_on between ${d(from)} and ${d(to)})`;
-  const endedIn = sql`(ended_on between ${d(from)} and ${d(to)})`;
-  const stageCols: Record<(typeof DASHBOARD_STAGE_FIGURES)[number], RawBuilder<unknown> | null> = {
-    received: startedIn(w),
-    acknowledged: ackIn,
-    acknowledgedOnTime: sql`(${ackIn} and acknowledged_on <= acknowledgement_due)`,
-    responded: respondedIn(w),
-    onTimeOriginal: TSM_CONDITIONS.onTimeOriginal(w),
-    onTimeCompliant: TSM_CONDITIONS.onTimeCompliant(w),
-    openPastDue: sql`(${openAt(w.asOf)} and due_in_force < ${d(w.asOf)})`,
-    withdrawn: sql`(${endedIn} and ended_how = 'withdrawn')`,
-    // Extensions are counted from their own table below.
-    extended: null,
-    extensionsCompliant: null,
-    beyondCapWithGoodReason: null,
-    toldLate: null,
-  };
-  const counted = DASHBOARD_STAGE_FIGURES.filter((k) => stageCols[k]);
-  const mid = addDays(from, Math.floor((Date.parse(to) - Date.parse(from)) / 86_400_000 / 2));
-  const [stages, groups, extensions] = await Promise.all([
-    ownWorkersOnly(db, (trx) =>
-      sql<Record<string, number>>`
-      select stage, ${sql.join(counted.map((k) => sql`count(*) filter (where ${stageCols[k]})::int as ${sql.ref(k)}`))}
-      from complaint_stage_facts f where ${overlaps(w)} group by stage`.execute(trx),
-    ),
-    // Month, channel, service area, category, outcome and refusal ground, in one pass (grouping
-    // sets). With room to hash every set at once (work_mem for this query alone), PostgreSQL reads
-    // the year's stages once; with the default 4 MB it sorted them to disk, four times over.
-    // PostgreSQL does not share grouping sets between parallel workers, so the stages are split
-    // in two by when they began and counted side by side; the counts add up (mergeGroups).
-    Promise.all(
-      [sql`f.first_on < ${d(mid)}`, sql`f.first_on >= ${d(mid)}`].map((half) =>
-        ownWorkersOnly(db, async (trx) => {
-          await sql`set local work_mem = '64MB'`.execute(trx);
-          return sql<GroupRow>`
-          with x as (
-            select stage,
-              case when ${startedIn(w)} then date_trunc('month', started_on)::date end as month,
-              case when stage = 1 and ${startedIn(w)} then channel end as channel,
-              case when stage = 1 and ${startedIn(w)} then coalesce(service_area, 'Not recorded') end as area,
-              case when stage = 1 and ${startedIn(w)} then coalesce(category, 'Not recorded') end as category,
-              case when ${respondedIn(w)} then coalesce(outcome, 'not_recorded') end as outcome,
-              case when ${endedIn} and ended_how = 'refused' then coalesce(ended_ground, 'not_recorded') end as refusal
-            from complaint_stage_facts f where ${overlaps(w)} and ${half}
-          )
-          select grouping(month, channel, area, category, outcome, refusal)::int as g, stage, month, channel, area, category, outcome, refusal, count(*)::int as n
-          from x
-          group by grouping sets ((stage, month), (stage, channel), (stage, area), (stage, category), (stage, outcome), (stage, refusal))`.execute(trx);
-        }),
-      ),
-    ).then((parts) => ({ rows: mergeGroups(parts.flatMap((p) => p.rows)) })),
+  const [counts, extensions] = await Promise.all([
+    dayCounts(db, from, to, ['received', 'channel', 'area', 'category', 'acknowledged', 'responded', 'ended'], { byMonth: true, openOn: w.asOf }),
     ownWorkersOnly(db, (trx) => sql<{ stage: number; extended: number; compliant: number; beyond_cap_with_good_reason: number; told_late: number }>`
       select stage, count(*)::int as extended, count(*) filter (where all_compliant)::int as compliant,
         count(*) filter (where any_beyond_good)::int as beyond_cap_with_good_reason, count(*) filter (where any_told_late)::int as told_late
@@ -252,35 +230,60 @@ export async function dashboardTally(db: Db, from: LocalDate, to: LocalDate, tod
       ) x group by stage`.execute(trx)),
   ]);
   const tally: DashboardTally = { stages: [], months: [], channel: [], serviceArea: [], category: [], outcomes: [], refusals: [] };
-  for (const stage of [1, 2] as const) {
-    const r = stages.rows.find((x) => Number(x.stage) === stage);
-    const e = extensions.rows.find((x) => Number(x.stage) === stage);
-    tally.stages.push({
-      stage,
-      received: r?.received ?? 0,
-      acknowledged: r?.acknowledged ?? 0,
-      acknowledgedOnTime: r?.acknowledgedOnTime ?? 0,
-      responded: r?.responded ?? 0,
-      onTimeOriginal: r?.onTimeOriginal ?? 0,
-      onTimeCompliant: r?.onTimeCompliant ?? 0,
-      openPastDue: r?.openPastDue ?? 0,
-      withdrawn: r?.withdrawn ?? 0,
-      extended: e?.extended ?? 0,
-      extensionsCompliant: e?.compliant ?? 0,
-      beyondCapWithGoodReason: e?.beyond_cap_with_good_reason ?? 0,
-      toldLate: e?.told_late ?? 0,
-    });
+  const stages = new Map<1 | 2, DashboardStageTally>([1, 2].map((stage) => [stage as 1 | 2, emptyStageTally(stage as 1 | 2)]));
+  const add = <K extends string>(list: { key: K; count: number; stage?: 1 | 2 }[], key: K, n: number, stage?: 1 | 2) => {
+    const seen = list.find((x) => x.key === key && x.stage === stage);
+    if (seen) seen.count += n;
+    else list.push(stage === undefined ? { key, count: n } : { stage, key, count: n });
+  };
+  for (const r of counts) {
+    const s = stages.get(r.stage)!;
+    const n = r.n;
+    switch (r.kind) {
+      case 'received': {
+        s.received += n;
+        const month = r.month!.slice(0, 7);
+        const seen = tally.months.find((m) => m.month === month && m.stage === r.stage);
+        if (seen) seen.count += n;
+        else tally.months.push({ month, stage: r.stage, count: n });
+        break;
+      }
+      case 'channel':
+        if (r.stage === 1) add(tally.channel, r.key1, n);
+        break;
+      case 'area':
+        if (r.stage === 1) add(tally.serviceArea, r.key1, n);
+        break;
+      case 'category':
+        if (r.stage === 1) add(tally.category, r.key1, n);
+        break;
+      case 'acknowledged':
+        s.acknowledged += n;
+        if (isTrue(r.key1)) s.acknowledgedOnTime += n;
+        break;
+      case 'responded':
+        s.responded += n;
+        if (firstTrue(r.key2)) s.onTimeOriginal += n;
+        if (secondTrue(r.key2)) s.onTimeCompliant += n;
+        add(tally.outcomes, r.key1, n, r.stage);
+        break;
+      case 'ended':
+        if (r.key1 === 'withdrawn') s.withdrawn += n;
+        if (r.key1 === 'refused') add(tally.refusals, r.key2, n, r.stage);
+        break;
+      case 'open':
+        if (secondTrue(r.key2)) s.openPastDue += n;
+        break;
+    }
   }
-  // grouping() sets a bit for each column not grouped: 0b011111 is the month's set, 0b111110 the refusal's.
-  for (const r of groups.rows) {
-    const stage = Number(r.stage) as 1 | 2;
-    const g = Number(r.g);
-    if (g === 0b011111 && r.month) tally.months.push({ month: r.month.slice(0, 7), stage, count: r.n });
-    else if (g === 0b101111 && r.channel) tally.channel.push({ key: r.channel, count: r.n });
-    else if (g === 0b110111 && r.area) tally.serviceArea.push({ key: r.area, count: r.n });
-    else if (g === 0b111011 && r.category) tally.category.push({ key: r.category, count: r.n });
-    else if (g === 0b111101 && r.outcome) tally.outcomes.push({ stage, key: r.outcome, count: r.n });
-    else if (g === 0b111110 && r.refusal) tally.refusals.push({ stage, key: r.refusal, count: r.n });
+  for (const stage of [1, 2] as const) {
+    const s = stages.get(stage)!;
+    const e = extensions.rows.find((x) => Number(x.stage) === stage);
+    s.extended = e?.extended ?? 0;
+    s.extensionsCompliant = e?.compliant ?? 0;
+    s.beyondCapWithGoodReason = e?.beyond_cap_with_good_reason ?? 0;
+    s.toldLate = e?.told_late ?? 0;
+    tally.stages.push(s);
   }
   return tally;
 }

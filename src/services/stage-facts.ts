@@ -157,8 +157,25 @@ export async function writeStageFacts(
   const { stages, extensions } = stageFactRows(complaintId, state, { ...meta, tenure: null });
   const tenure = meta.resident_id ? sql<string | null>`(select tenure from residents where id = ${meta.resident_id})` : null;
   await trx.deleteFrom('complaint_extension_facts').where('complaint_id', '=', complaintId).execute();
-  await trx.deleteFrom('complaint_stage_facts').where('complaint_id', '=', complaintId).execute();
-  if (stages.length) await trx.insertInto('complaint_stage_facts').values(stages.map((r) => ({ ...r, tenure }))).execute();
+  // Each stage's row is updated in place, and only when it changes: the day counts (migration
+  // 0021) then change by what changed, not by everything the stage counts taken away and added.
+  if (stages.length < 2) {
+    let gone = trx.deleteFrom('complaint_stage_facts').where('complaint_id', '=', complaintId);
+    if (stages.length) gone = gone.where('stage', 'not in', stages.map((r) => r.stage));
+    await gone.execute();
+  }
+  if (stages.length) {
+    await trx
+      .insertInto('complaint_stage_facts')
+      .values(stages.map((r) => ({ ...r, tenure })))
+      .onConflict((oc) =>
+        oc
+          .columns(['complaint_id', 'stage'])
+          .doUpdateSet(Object.fromEntries(STAGE_FACT_COLUMNS.filter((c) => c !== 'complaint_id' && c !== 'stage').map((c) => [c, sql.ref(`excluded.${c}`)])))
+          .where(sql<boolean>`row(complaint_stage_facts.*) is distinct from row(excluded.*)`),
+      )
+      .execute();
+  }
   if (extensions.length) await trx.insertInto('complaint_extension_facts').values(extensions).execute();
   const { complaint_id: _, ...sum } = summaryRow(complaintId, events, calendar, meta, state);
   await trx
