@@ -17,7 +17,7 @@ import { sql, type Kysely } from 'kysely';
  *                               compliant one, as 'true'/'false' joined by '/'
  *   ended         ended_on      key1 = ended_how, key2 = ground ('not_recorded' none)
  *
- * Triggers on complaint_stage_facts append what each statement adds and takes away to
+ * A trigger on complaint_stage_facts appends what each row's change adds and takes away to
  * `complaint_stage_day_deltas` (grouped: an update that changes nothing counted adds no row), in
  * the writer's transaction and without touching any shared row, so complaints are never queued
  * behind one another for a count. `compactStageDayCounts` (src/services/stage-day-counts.ts)
@@ -45,36 +45,24 @@ export async function up(db: Kysely<any>): Promise<void> {
       ) v (kind, day, stage, tenure, key1, key2)
       where v.day is not null
     $$`.execute(db);
+  // Row by row: a statement that changes no row (the engine's updates that change nothing, say)
+  // costs nothing. NEW is null on delete and OLD on insert, and a null row counts towards nothing.
   await sql`
     create function complaint_stage_facts_counted() returns trigger language plpgsql as $$
     begin
-      if tg_op = 'INSERT' then
-        insert into complaint_stage_day_deltas (kind, day, stage, tenure, key1, key2, n)
-        select c.kind, c.day, c.stage, c.tenure, c.key1, c.key2, count(*)
-        from new_rows f cross join lateral complaint_stage_day_contributions(f) c
-        group by 1, 2, 3, 4, 5, 6;
-      elsif tg_op = 'DELETE' then
-        insert into complaint_stage_day_deltas (kind, day, stage, tenure, key1, key2, n)
-        select c.kind, c.day, c.stage, c.tenure, c.key1, c.key2, -count(*)
-        from old_rows f cross join lateral complaint_stage_day_contributions(f) c
-        group by 1, 2, 3, 4, 5, 6;
-      else
-        insert into complaint_stage_day_deltas (kind, day, stage, tenure, key1, key2, n)
-        select kind, day, stage, tenure, key1, key2, sum(n)
-        from (
-          select c.*, 1 as n from new_rows f cross join lateral complaint_stage_day_contributions(f) c
-          union all
-          select c.*, -1 as n from old_rows f cross join lateral complaint_stage_day_contributions(f) c
-        ) x
-        group by 1, 2, 3, 4, 5, 6
-        having sum(n) <> 0;
-      end if;
+      insert into complaint_stage_day_deltas (kind, day, stage, tenure, key1, key2, n)
+      select kind, day, stage, tenure, key1, key2, sum(n)
+      from (
+        select c.*, 1 as n from complaint_stage_day_contributions(new) c
+        union all
+        select c.*, -1 as n from complaint_stage_day_contributions(old) c
+      ) x
+      group by 1, 2, 3, 4, 5, 6
+      having sum(n) <> 0;
       return null;
     end $$`.execute(db);
-  await sql`create trigger complaint_stage_facts_counted_insert after insert on complaint_stage_facts referencing new table as new_rows for each statement execute function complaint_stage_facts_counted()`.execute(db);
-  await sql`create trigger complaint_stage_facts_counted_update after update on complaint_stage_facts referencing old table as old_rows new table as new_rows for each statement execute function complaint_stage_facts_counted()`.execute(db);
-  await sql`create trigger complaint_stage_facts_counted_delete after delete on complaint_stage_facts referencing old table as old_rows for each statement execute function complaint_stage_facts_counted()`.execute(db);
-  // The counts of the facts already stored (the triggers, made in this transaction, see every change after it).
+  await sql`create trigger complaint_stage_facts_counted after insert or update or delete on complaint_stage_facts for each row execute function complaint_stage_facts_counted()`.execute(db);
+  // The counts of the facts already stored (the trigger, made in this transaction, sees every change after it).
   await sql`
     insert into complaint_stage_day_totals (kind, day, stage, tenure, key1, key2, n)
     select c.kind, c.day, c.stage, c.tenure, c.key1, c.key2, count(*)
