@@ -30,6 +30,7 @@ import * as m0018 from './migrations/0018_dashboard_indexes.js';
 import * as m0019 from './migrations/0019_financial_remedies_index.js';
 import * as m0020 from './migrations/0020_closed_complaints_index.js';
 import * as m0021 from './migrations/0021_stage_day_counts.js';
+import * as m0022 from './migrations/0022_remedy_figures_covering.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -58,6 +59,7 @@ const migrations: Record<string, Migration> = {
   '0019_financial_remedies_index': m0019,
   '0020_closed_complaints_index': m0020,
   '0021_stage_day_counts': m0021,
+  '0022_remedy_figures_covering': m0022,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

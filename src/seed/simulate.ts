@@ -274,7 +274,9 @@ export function simulateComplaint(inp: SimInput): SimResult {
     letters.push({ kind: `stage${stage}_response`, stage, at, actor: handler });
     for (const r of remedySummaries) remedies.push(remedyFor(stage, r, respOn, at, handler));
     for (const a of actionSummaries) {
-      const doneOn = a.dueBy && rng.chance(0.8) ? addDays(a.dueBy, -rng.int(0, 10)) : null;
+      // Most outstanding actions are done by their date, some late, and a few are left undone.
+      const roll = rng.int(0, 99);
+      const doneOn = !a.dueBy || roll >= 97 ? null : roll < 80 ? addDays(a.dueBy, -rng.int(0, 10)) : addDays(a.dueBy, rng.int(1, 60));
       actions.push({ stage, description: a.description, ownerTeam: a.owner ?? 'Repairs team', dueOn: a.dueBy ?? null, recordedOn: respOn, completedOn: doneOn && Date.parse(`${doneOn}T12:00:00Z`) <= endMs && doneOn >= respOn ? doneOn : null, actor: handler, at });
     }
     return true;
