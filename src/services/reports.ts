@@ -34,6 +34,7 @@ import {
   tp09,
   type TsmTallyFigure,
   type ComplaintFacts,
+  type DashboardTally,
   type HomeCounts,
   type SatisfactionAnswer,
   type SurveyResponse,
@@ -44,11 +45,12 @@ import type { Actor } from './actor.js';
 import { requirePermission } from './actor.js';
 import { InvalidInput } from './errors.js';
 import { recordHistory } from './history.js';
-import { puttingThingsRightFigures, type FigureSources } from './remedy-figures.js';
+import { puttingThingsRightFigures, type FigureSources, type PuttingThingsRightFigures } from './remedy-figures.js';
 import type { SettingsService } from './settings.js';
 import type { ReportBlock, ReportDocument } from './report-documents.js';
 import { dashboardTally, storedFacts, tsmFigureFacts, tsmTallies } from './measure-queries.js';
 import { reportGate } from './report-gate.js';
+import { SharedRuns } from './shared-runs.js';
 import { formatCount, formatPounds } from '../core/numbers.js';
 
 export const reportSettingsSchema = z
@@ -95,7 +97,12 @@ export const FIGURE_LINE_LABELS: Record<Figure['line'], string> = {
 
 type Clock = () => Date;
 
+/** What a dashboard reads: its counts, the putting-things-right figures and the settings. */
+type DashboardReads = readonly [DashboardTally, PuttingThingsRightFigures | null, Awaited<ReturnType<SettingsService['load']>>];
+
 export class ReportService {
+  private readonly dashboardRuns = new SharedRuns<DashboardReads>();
+
   constructor(
     private readonly db: Db,
     private readonly settings: SettingsService,
@@ -271,9 +278,11 @@ export class ReportService {
     requirePermission(actor, 'reports:read');
     checkPeriod(from, to);
     const today = this.today();
-    // The counts and the putting-things-right figures side by side, one heavy report at a time per gate.
-    const [tally, ptr, { settings }] = await reportGate.run(() =>
-      Promise.all([dashboardTally(this.db, from, to, today), this.sources ? puttingThingsRightFigures(this.sources, from, to, { breakdown }) : null, this.settings.load()]),
+    // The counts and the putting-things-right figures side by side, one heavy report at a time per
+    // gate; the same period asked for by several people at once is read once for them all, never
+    // before any of them asked (shared-runs.ts).
+    const [tally, ptr, { settings }] = await this.dashboardRuns.run(`${from}|${to}|${today}|${breakdown}`, () =>
+      reportGate.run(() => Promise.all([dashboardTally(this.db, from, to, today), this.sources ? puttingThingsRightFigures(this.sources, from, to, { breakdown }) : null, this.settings.load()] as const)),
     );
     const figures = dashboardFromTally(tally, { from, to, asOf: today });
     const groundLabels = Object.fromEntries(settings.exclusionGrounds.map((g) => [g.key, g.label]));
