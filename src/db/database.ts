@@ -31,6 +31,7 @@ import * as m0019 from './migrations/0019_financial_remedies_index.js';
 import * as m0020 from './migrations/0020_closed_complaints_index.js';
 import * as m0021 from './migrations/0021_stage_day_counts.js';
 import * as m0022 from './migrations/0022_remedy_figures_covering.js';
+import * as m0023 from './migrations/0023_letter_inputs.js';
 
 // Read `date` columns as 'YYYY-MM-DD' strings, never as local-time Date objects.
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -60,6 +61,7 @@ const migrations: Record<string, Migration> = {
   '0020_closed_complaints_index': m0020,
   '0021_stage_day_counts': m0021,
   '0022_remedy_figures_covering': m0022,
+  '0023_letter_inputs': m0023,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

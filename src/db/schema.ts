@@ -499,6 +499,7 @@ export interface Database {
   complaint_extension_facts: ComplaintExtensionFactsTable;
   complaint_stage_day_totals: StageDayCountsTable;
   complaint_stage_day_deltas: StageDayCountsTable;
+  complaint_letter_inputs: ComplaintLetterInputsTable;
   complaint_case_summaries: ComplaintCaseSummariesTable;
   sessions: SessionsTable;
   settings: SettingsTable;
@@ -865,6 +866,18 @@ export interface ComplaintExtensionFactsTable {
   good_reason: boolean;
   told_late: boolean;
   compliant: boolean;
+}
+
+/** What the letters-due rule reads, kept by triggers from the history, letters, remedies and actions (0023). */
+export interface ComplaintLetterInputsTable {
+  complaint_id: string;
+  source: string;
+  source_id: string;
+  seq: string;
+  kind: string | null;
+  at: Date;
+  stage: unknown;
+  refusal_kind: unknown;
 }
 
 /** Day-by-day counts of the stage facts, compacted and still to add (0021; src/services/stage-day-counts.ts). */

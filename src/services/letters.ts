@@ -88,6 +88,11 @@ function domainOf(email: string): string | null {
   return at > 0 ? email.slice(at + 1) : null;
 }
 
+/** Where a letters-due input comes from (complaint_letter_inputs.source). */
+interface CaseInput {
+  source: 'step' | 'letter' | 'offer' | 'done';
+}
+
 export class LetterService {
   constructor(
     private readonly db: Db,
@@ -558,35 +563,30 @@ export class LetterService {
     const out = new Map<string, { kind: LetterKind; title: string; since: Date }[]>();
     if (complaintIds.length === 0) return out;
     const ids = [...new Set(complaintIds)];
-    // One round trip for the four sources (each query costs far more than its rows on a page of 50),
-    // each complaint's rows of a source in one JSON array (parsing hundreds of rows and dates cost
-    // the server more than the rule itself); of each step only the two fields the rule reads.
-    // Times as whole milliseconds since 1970, as a Date holds them.
-    const ms = (col: string) => sql`(extract(epoch from date_trunc('milliseconds', ${sql.ref(col)})) * 1000)::float8`;
-    const list = sql`${ids}::uuid[]`;
+    // What the rule reads, kept in one narrow table beside the four it comes from (migration 0023):
+    // one run of one index per complaint, read from the index alone. Each complaint's inputs come
+    // as one JSON array (parsing hundreds of rows and dates cost the server more than the rule
+    // itself), with times as whole milliseconds since 1970, as a Date holds them; steps in the
+    // order they were recorded.
     const rows = (
-      await sql<{ src: 'step' | 'letter' | 'offer' | 'done'; complaint_id: string; items: unknown[] }>`
-        select 'step' as src, complaint_id, json_agg(json_build_array(action, ${ms('at')}, event->'stage', event->'kind') order by id) as items
-          from history
-         where complaint_id = any(${list})
-           and action in ('acknowledged', 'extended', 'responded', 'refused', 'closed', 'withdrawn', 'reopened', 'escalation_requested')
-         group by complaint_id
-        union all
-        select 'letter', complaint_id, json_agg(json_build_array(kind, ${ms('sent_at')})) from letters where complaint_id = any(${list}) group by complaint_id
-        union all
-        select 'offer', complaint_id, json_agg(${ms('updated_at')}) from remedies where complaint_id = any(${list}) and status = 'offered' and source <> 'response' group by complaint_id
-        union all
-        select 'done', complaint_id, json_agg(${ms('updated_at')}) from actions where complaint_id = any(${list}) and status = 'done' group by complaint_id
-      `.execute(this.db)
+      await sql<{ complaint_id: string; items: [CaseInput['source'], string | null, number, number | null, string | null][] }>`
+        select complaint_id,
+          json_agg(json_build_array(source, kind, (extract(epoch from date_trunc('milliseconds', at)) * 1000)::float8, stage, refusal_kind) order by source, seq) as items
+          from complaint_letter_inputs
+         where complaint_id = any(${ids}::uuid[])
+         group by complaint_id`.execute(this.db)
     ).rows;
     const byCase = new Map(ids.map((id) => [id, { steps: [] as CaseStep[], sent: [] as { kind: string; sentAt: Date }[], offers: [] as Date[], done: [] as Date[] }]));
     for (const r of rows) {
       const c = byCase.get(r.complaint_id);
       if (!c) continue;
-      if (r.src === 'step') for (const [action, at, stage, refusalKind] of r.items as [string, number, number | null, string | null][]) c.steps.push({ action, at: new Date(at), stage: stage ?? null, refusalKind: refusalKind ?? null });
-      else if (r.src === 'letter') for (const [kind, at] of r.items as [string, number][]) c.sent.push({ kind, sentAt: new Date(at) });
-      else if (r.src === 'offer') for (const at of r.items as number[]) c.offers.push(new Date(at));
-      else for (const at of r.items as number[]) c.done.push(new Date(at));
+      for (const [source, kind, ms, stage, refusalKind] of r.items) {
+        const at = new Date(ms);
+        if (source === 'step') c.steps.push({ action: kind!, at, stage: stage ?? null, refusalKind: refusalKind ?? null });
+        else if (source === 'letter') c.sent.push({ kind: kind!, sentAt: at });
+        else if (source === 'offer') c.offers.push(at);
+        else c.done.push(at);
+      }
     }
     for (const [id, c] of byCase) {
       const extra = [...c.offers.map((since) => ({ kind: 'remedy_offer' as const, since })), ...c.done.map((since) => ({ kind: 'action_completed' as const, since }))];

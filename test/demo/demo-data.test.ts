@@ -9,6 +9,7 @@ import type { DatabaseHandle } from '../../src/db/database.js';
 import { generateDemo, type DemoOptions, type DemoResult } from '../../src/demo/generate.js';
 import { SYSTEM_ACTOR } from '../../src/services/actor.js';
 import { buildServices } from '../../src/services/index.js';
+import { lettersDue } from '../../src/core/letters.js';
 import { forEachBackend } from '../helpers/db.js';
 
 const OPTIONS: DemoOptions = { homes: 2000, years: 1, seed: 7, end: '2025-06-30' };
@@ -130,6 +131,40 @@ forEachBackend('demo data for 2,000 homes over a year', (backend) => {
       }
       if (v.nextDue) assert.ok(cal.isWorkingDay(v.nextDue.date), `${r.reference}: next due ${v.nextDue.date}`);
     }
+  });
+
+  test('the letters-due inputs the triggers kept are what the four sources give, and so are the letters due', async () => {
+    // The sources, read as LetterService.due read them before migration 0023.
+    const { rows: sources } = await sql<{ src: string; complaint_id: string; kind: string | null; at: Date; stage: unknown; refusal_kind: unknown; seq: string }>`
+      select 'step' as src, complaint_id, action as kind, at, event->'stage' as stage, event->'kind' as refusal_kind, id::text as seq from history
+       where complaint_id is not null and action in ('acknowledged', 'extended', 'responded', 'refused', 'closed', 'withdrawn', 'reopened', 'escalation_requested')
+      union all select 'letter', complaint_id, kind, sent_at, null, null, '0' from letters
+      union all select 'offer', complaint_id, null, updated_at, null, null, '0' from remedies where status = 'offered' and source <> 'response'
+      union all select 'done', complaint_id, null, updated_at, null, null, '0' from actions where status = 'done'`.execute(handle.db);
+    const { rows: kept } = await sql<{ source: string; complaint_id: string; kind: string | null; at: Date; stage: unknown; refusal_kind: unknown; seq: string }>`
+      select source, complaint_id, kind, at, stage, refusal_kind, seq::text as seq from complaint_letter_inputs`.execute(handle.db);
+    const line = (r: { complaint_id: string; kind: string | null; at: Date; stage: unknown; refusal_kind: unknown; seq: string }, src: string) =>
+      JSON.stringify([r.complaint_id, src, r.seq, r.kind, new Date(r.at).toISOString(), r.stage ?? null, r.refusal_kind ?? null]);
+    assert.deepEqual(kept.map((r) => line(r, r.source)).sort(), sources.map((r) => line(r, r.src)).sort());
+    const sourcesKept = new Set(kept.map((r) => r.source));
+    assert.ok(sourcesKept.has('step'), `the demo has steps (${[...sourcesKept].join(', ')})`);
+
+    // Every complaint's letters due, against the rule applied to the sources.
+    const ids = (await handle.db.selectFrom('complaints').select('id').execute()).map((r) => r.id);
+    const services = buildServices(handle.db, () => END_INSTANT);
+    const due = await services.letters.due(ids);
+    let withDue = 0;
+    for (const id of ids) {
+      const mine = sources.filter((r) => r.complaint_id === id).sort((a, b) => Number(a.seq) - Number(b.seq));
+      const expected = lettersDue(
+        mine.filter((r) => r.src === 'step').map((r) => ({ action: r.kind!, at: new Date(r.at), stage: (r.stage as number | null) ?? null, refusalKind: (r.refusal_kind as string | null) ?? null })),
+        mine.filter((r) => r.src === 'letter').map((r) => ({ kind: r.kind!, sentAt: new Date(r.at) })),
+        [...mine.filter((r) => r.src === 'offer').map((r) => ({ kind: 'remedy_offer' as const, since: new Date(r.at) })), ...mine.filter((r) => r.src === 'done').map((r) => ({ kind: 'action_completed' as const, since: new Date(r.at) }))],
+      );
+      assert.deepEqual(due.get(id) ?? [], expected, id);
+      if (expected.length) withDue++;
+    }
+    assert.ok(withDue > 0, 'some complaints have letters due');
   });
 
   test('the same seed gives the same data', async () => {

@@ -120,7 +120,10 @@ forEachBackend('remedies and outstanding actions through the API', (backend) => 
       assert.equal(offered.status, 'offered');
       assert.equal(offered.financial.offeredOn, '2025-04-23');
       assert.equal(offered.financial.openUntil, '2025-07-23', 'open for three months');
+      const offerDue = async () => ((await t.app.services.letters.due([c.id])).get(c.id) ?? []).some((d) => d.kind === 'remedy_offer');
+      assert.equal(await offerDue(), true, 'an offer made outside a response calls for its letter');
       const accepted = (await call('POST', `/api/v1/remedies/${r.id}/accept`, { version: offered.version }, t.users.handler, 200)).body;
+      assert.equal(await offerDue(), false, 'no longer once it is accepted');
       assert.equal(accepted.status, 'accepted');
       assert.equal(accepted.financial.acceptedOn, '2025-04-23');
 

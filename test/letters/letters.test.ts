@@ -190,8 +190,11 @@ forEachBackend('letters through the API', (backend) => {
       const a = actions.body.items.find((x: any) => x.description === 'Redecorate the kitchen ceiling');
       const done = await t.call('POST', `/api/v1/actions/${a.id}/complete`, { as: t.users.manager, body: { version: a.version, on: '2025-05-20', note: 'The ceiling was repainted by our decorator.' } });
       assert.equal(done.status, 200, JSON.stringify(done.body));
+      const dueKinds = async () => ((await t.app.services.letters.due([c.id])).get(c.id) ?? []).map((d) => d.kind);
+      assert.ok((await dueKinds()).includes('action_completed'), 'the action done calls for its letter');
       t.clock.set('2025-05-21T11:00:00Z');
       const { letter: l } = await send(c, 'action_completed');
+      assert.ok(!(await dueKinds()).includes('action_completed'), 'until it is sent');
       common(l);
       has(l.text, 'Redecorate the kitchen ceiling', 'the action');
       has(l.text, 'Tuesday 20 May 2025', 'when it was done');
