@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 
 /**
  * What the "letters due" rule reads (`lettersDue` in src/core/letters.ts; LetterService.due), in
@@ -56,10 +56,23 @@ export async function up(db: Kysely<any>): Promise<void> {
       end if;
       return null;
     end $$`.execute(db);
-  // The history is append-only (anonymising may rewrite an event, never its action or time).
-  await sql`create trigger history_letter_inputs after insert or update on history for each row execute function complaint_letter_inputs_kept()`.execute(db);
-  for (const t of ['letters', 'remedies', 'actions']) {
-    await sql`create trigger ${sql.raw(`${t}_letter_inputs`)} after insert or update or delete on ${sql.table(t)} for each row execute function complaint_letter_inputs_kept()`.execute(db);
+  // Each trigger fires only for the rows the rule reads (its WHEN is tested without calling the
+  // function): most history entries, remedies and actions never count. The history is append-only
+  // (anonymising may rewrite an event, never its action or time).
+  const offered = (r: 'new' | 'old') => sql.raw(`${r}.status = 'offered' and ${r}.source <> 'response'`);
+  const done = (r: 'new' | 'old') => sql.raw(`${r}.status = 'done'`);
+  const triggers: [string, string, string, RawBuilder<unknown> | null][] = [
+    ['history_letter_inputs', 'insert or update', 'history', sql`new.complaint_id is not null and new.action in (${STEP_ACTIONS})`],
+    ['letters_letter_inputs', 'insert or update or delete', 'letters', null],
+    ['remedies_letter_inputs_added', 'insert', 'remedies', offered('new')],
+    ['remedies_letter_inputs_changed', 'update', 'remedies', sql`(${offered('old')}) or (${offered('new')})`],
+    ['remedies_letter_inputs_removed', 'delete', 'remedies', offered('old')],
+    ['actions_letter_inputs_added', 'insert', 'actions', done('new')],
+    ['actions_letter_inputs_changed', 'update', 'actions', sql`(${done('old')}) or (${done('new')})`],
+    ['actions_letter_inputs_removed', 'delete', 'actions', done('old')],
+  ];
+  for (const [name, events, table, when] of triggers) {
+    await sql`create trigger ${sql.raw(name)} after ${sql.raw(events)} on ${sql.table(table)} for each row ${when ? sql`when (${when})` : sql``} execute function complaint_letter_inputs_kept()`.execute(db);
   }
   await sql`
     create function rebuild_complaint_letter_inputs() returns void language sql as $$
