@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,14 +15,24 @@ import { startTestApp } from '../helpers/app.js';
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const haveUrl = !!process.env.PUTRIGHT_TEST_DATABASE_URL;
 
-function asOwner(dir: string, args: string[]) {
+/**
+ * pg_ctl as the cluster's owner, without blocking the event loop: the load must keep coming while
+ * PostgreSQL is down (with spawnSync no request was made during the restart, and whether any was
+ * caught by it depended on timing).
+ */
+function asOwner(dir: string, args: string[]): Promise<{ status: number | null; stderr: string }> {
   const owner = fs.statSync(path.join(dir, 'data')).uid;
-  const cmd = [`${PG_BIN}/pg_ctl`, ...args];
+  let cmd = [`${PG_BIN}/pg_ctl`, ...args];
   if (process.getuid?.() === 0 && owner !== 0) {
     const user = execFileSync('id', ['-nu', String(owner)], { encoding: 'utf8' }).trim();
-    return spawnSync('runuser', ['-u', user, '--', ...cmd], { encoding: 'utf8', timeout: 120_000, cwd: '/' });
+    cmd = ['runuser', '-u', user, '--', ...cmd];
   }
-  return spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', timeout: 120_000 });
+  return new Promise((resolve) => {
+    const child = spawn(cmd[0]!, cmd.slice(1), { cwd: '/', stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
 }
 
 test('PostgreSQL restarted under load: in-flight requests get 503, the app reconnects, later requests succeed', { skip: haveUrl ? false : 'PostgreSQL only: PUTRIGHT_TEST_DATABASE_URL is not set (this test starts its own cluster with scripts/pg-throwaway.sh when it is)', timeout: 180_000 }, async () => {
@@ -52,7 +62,7 @@ test('PostgreSQL restarted under load: in-flight requests get 503, the app recon
     await new Promise((r) => setTimeout(r, 1500));
     const before = statuses.filter((s) => s === 201).length;
     assert.ok(before > 0, 'requests succeed before the restart');
-    const restarted = asOwner(dir, ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', '-t', '60', 'restart', '-l', path.join(dir, 'postgres.log')]);
+    const restarted = await asOwner(dir, ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', '-t', '60', 'restart', '-l', path.join(dir, 'postgres.log')]);
     assert.equal(restarted.status, 0, restarted.stderr);
     const marker = statuses.length;
     // Keep the load on after the restart: new requests must succeed again by themselves.
