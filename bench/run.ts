@@ -402,11 +402,6 @@ function verdict(r: Row): string {
   return parts.join('; ');
 }
 
-/**
- * Each run creates (and acknowledges) a few thousand complaints. Left open, they would grow the
- * team's worklist from run to run, so a rerun would measure more than the seeded data: withdraw
- * those earlier runs left open, through the API as a user would (not timed).
- */
 /** Work through `items` (emptying the array), eight requests in flight at a time. */
 async function eightAtATime<T>(items: T[], each: (item: T) => Promise<void>) {
   await Promise.all(
@@ -416,6 +411,11 @@ async function eightAtATime<T>(items: T[], each: (item: T) => Promise<void>) {
   );
 }
 
+/**
+ * Each run creates (and acknowledges) a few thousand complaints. Left open, they would grow the
+ * team's worklist from run to run, so a rerun would measure more than the seeded data: withdraw
+ * those earlier runs left open, through the API as a user would (not timed).
+ */
 async function withdrawEarlierRuns(c: Ctx) {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();

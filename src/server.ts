@@ -1,5 +1,4 @@
 /** Start Putright: configuration, database (embedded PGlite or PostgreSQL), migrations, HTTP. */
-import { StageDayCompactor } from './services/stage-day-counts.js';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirectoryLocked, migrate, openEmbedded, openPostgres, type DatabaseHandle } from './db/database.js';
@@ -12,6 +11,7 @@ import { ReminderSweeper } from './services/reminders.js';
 import { listenForChanges, SETTINGS_CHANNEL } from './services/cluster.js';
 import { AUTH_CHANNEL } from './services/auth-cache.js';
 import { reportGate } from './services/report-gate.js';
+import { StageDayCompactor } from './services/stage-day-counts.js';
 
 async function main() {
   let config;

@@ -89,9 +89,7 @@ function domainOf(email: string): string | null {
 }
 
 /** Where a letters-due input comes from (complaint_letter_inputs.source). */
-interface CaseInput {
-  source: 'step' | 'letter' | 'offer' | 'done';
-}
+type LetterInputSource = 'step' | 'letter' | 'offer' | 'done';
 
 export class LetterService {
   constructor(
@@ -569,7 +567,7 @@ export class LetterService {
     // itself), with times as whole milliseconds since 1970, as a Date holds them; steps in the
     // order they were recorded.
     const rows = (
-      await sql<{ complaint_id: string; items: [CaseInput['source'], string | null, number, number | null, string | null][] }>`
+      await sql<{ complaint_id: string; items: [LetterInputSource, string | null, number, number | null, string | null][] }>`
         select complaint_id,
           json_agg(json_build_array(source, kind, (extract(epoch from date_trunc('milliseconds', at)) * 1000)::float8, stage, refusal_kind) order by source, seq) as items
           from complaint_letter_inputs

@@ -74,10 +74,8 @@ export function tsmWindow(year: ReportingYear, today: LocalDate): Window {
 export async function tsmTallies(db: Db, year: ReportingYear, today: LocalDate, unknownTenure: Tenure, withIds: boolean): Promise<TsmTally[]> {
   const w = tsmWindow(year, today);
   if (!withIds) return tsmCounts(db, w, unknownTenure);
-  const cols = TSM_TALLY_FIGURES.map((k) =>
-    withIds
-      ? sql`count(*) filter (where ${TSM_CONDITIONS[k](w)})::int as ${sql.ref(k)}, coalesce(array_agg(complaint_id::text) filter (where ${TSM_CONDITIONS[k](w)}), '{}') as ${sql.ref(`${k}Ids`)}`
-      : sql`count(*) filter (where ${TSM_CONDITIONS[k](w)})::int as ${sql.ref(k)}`,
+  const cols = TSM_TALLY_FIGURES.map(
+    (k) => sql`count(*) filter (where ${TSM_CONDITIONS[k](w)})::int as ${sql.ref(k)}, coalesce(array_agg(complaint_id::text) filter (where ${TSM_CONDITIONS[k](w)}), '{}') as ${sql.ref(`${k}Ids`)}`,
   );
   const { rows } = await sql<Record<string, unknown>>`
     select stage, coalesce(tenure, ${unknownTenure}) as tenure, ${sql.join(cols)}
@@ -86,7 +84,7 @@ export async function tsmTallies(db: Db, year: ReportingYear, today: LocalDate, 
     group by 1, 2`.execute(db);
   return rows.map((r) => {
     const t = { stage: Number(r.stage) as 1 | 2, tenure: r.tenure as Tenure } as TsmTally;
-    for (const k of TSM_TALLY_FIGURES) t[k] = { count: Number(r[k]), ids: withIds ? (r[`${k}Ids`] as string[]) : [] } satisfies Counted;
+    for (const k of TSM_TALLY_FIGURES) t[k] = { count: Number(r[k]), ids: r[`${k}Ids`] as string[] } satisfies Counted;
     return t;
   });
 }

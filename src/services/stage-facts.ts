@@ -164,24 +164,30 @@ export async function writeStageFacts(
     if (stages.length) gone = gone.where('stage', 'not in', stages.map((r) => r.stage));
     await gone.execute();
   }
-  if (stages.length) {
-    await trx
-      .insertInto('complaint_stage_facts')
-      .values(stages.map((r) => ({ ...r, tenure })))
-      .onConflict((oc) =>
-        oc
-          .columns(['complaint_id', 'stage'])
-          .doUpdateSet(Object.fromEntries(STAGE_FACT_COLUMNS.filter((c) => c !== 'complaint_id' && c !== 'stage').map((c) => [c, sql.ref(`excluded.${c}`)])))
-          .where(sql<boolean>`row(complaint_stage_facts.*) is distinct from row(excluded.*)`),
-      )
-      .execute();
-  }
+  if (stages.length) await upsertStageFacts(trx, stages.map((r) => ({ ...r, tenure })));
   if (extensions.length) await trx.insertInto('complaint_extension_facts').values(extensions).execute();
   const { complaint_id: _, ...sum } = summaryRow(complaintId, events, calendar, meta, state);
   await trx
     .insertInto('complaint_case_summaries')
     .values({ complaint_id: complaintId, ...sum })
     .onConflict((oc) => oc.column('complaint_id').doUpdateSet(sum))
+    .execute();
+}
+
+/** Every stage facts column but the key, set from the row offered (`excluded`). */
+const STAGE_FACTS_UPDATED = Object.fromEntries(STAGE_FACT_COLUMNS.filter((c) => c !== 'complaint_id' && c !== 'stage').map((c) => [c, sql.ref(`excluded.${c}`)]));
+
+/** Insert stage facts rows, or update the stored ones in place, and only those that differ. */
+export async function upsertStageFacts(trx: Db, rows: readonly Record<(typeof STAGE_FACT_COLUMNS)[number], unknown>[]): Promise<void> {
+  await trx
+    .insertInto('complaint_stage_facts')
+    .values(rows as never)
+    .onConflict((oc) =>
+      oc
+        .columns(['complaint_id', 'stage'])
+        .doUpdateSet(STAGE_FACTS_UPDATED)
+        .where(sql<boolean>`row(complaint_stage_facts.*) is distinct from row(excluded.*)`),
+    )
     .execute();
 }
 

@@ -13,11 +13,11 @@ import { forEachBackend } from '../helpers/db.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { addDays } from '../../src/core/dates.js';
 import { compactStageDayCounts, dayCounts, rebuildStageDayCounts, type DayCountKind } from '../../src/services/stage-day-counts.js';
+import { upsertStageFacts } from '../../src/services/stage-facts.js';
 
 const KINDS: DayCountKind[] = ['received', 'channel', 'area', 'category', 'acknowledged', 'responded', 'ended'];
 const DAY0 = '2024-01-01';
 
-type Row = Record<string, unknown>;
 const key = (r: { kind: string; stage: number; tenure: string; key1: string; key2: string; month?: string | null }) => `${r.kind}|${r.month}|${r.stage}|${r.tenure}|${r.key1}|${r.key2}`;
 
 /** Every stage counted afresh from the facts, by month. */
@@ -113,19 +113,8 @@ forEachBackend('the day counts of the stage facts', (backend) => {
             if (o.stage2) rows.push(stageRow(id, 2, { ...o.x, start: o.x.start + 30 }));
             await h.db.insertInto('complaint_stage_facts').values(rows).execute();
           } else if (o.op === 'upsert' && ids.length) {
-            // As writeStageFacts: in place, and only when something changed.
-            const id = ids[o.pick % ids.length]!;
-            const row = stageRow(id, 1, o.x) as Row;
-            await h.db
-              .insertInto('complaint_stage_facts')
-              .values(row as never)
-              .onConflict((oc) =>
-                oc
-                  .columns(['complaint_id', 'stage'])
-                  .doUpdateSet(Object.fromEntries(Object.keys(row).filter((c) => c !== 'complaint_id' && c !== 'stage').map((c) => [c, sql.ref(`excluded.${c}`)])) as never)
-                  .where(sql<boolean>`row(complaint_stage_facts.*) is distinct from row(excluded.*)`),
-              )
-              .execute();
+            // As writeStageFacts does: in place, and only when something changed.
+            await upsertStageFacts(h.db, [stageRow(ids[o.pick % ids.length]!, 1, o.x)]);
           } else if (o.op === 'tenure' && ids.length) {
             await h.db.updateTable('complaint_stage_facts').set({ tenure: o.tenure }).where('complaint_id', '=', ids[o.pick % ids.length]!).execute();
           } else if (o.op === 'delete' && ids.length) {
