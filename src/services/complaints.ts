@@ -145,8 +145,6 @@ const LIST_COLUMNS = [
   'residents.given_name',
   'residents.family_name',
   'residents.postcode',
-  'h1.name as stage1_handler_name',
-  'h2.name as stage2_handler_name',
 ] as const;
 
 interface ListRow {
@@ -171,13 +169,11 @@ interface ListRow {
   given_name: string | null;
   family_name: string | null;
   postcode: string | null;
-  stage1_handler_name: string | null;
-  stage2_handler_name: string | null;
 }
 
-function listItem(r: ListRow, today: LocalDate, calendar: WorkingDayCalendar) {
+function listItem(r: ListRow, today: LocalDate, calendar: WorkingDayCalendar, names: Map<string, string>) {
   const handlerId = r.stage === 2 ? r.stage2_handler_id : r.stage1_handler_id;
-  const handlerName = r.stage === 2 ? r.stage2_handler_name : r.stage1_handler_name;
+  const handlerName = handlerId ? (names.get(handlerId) ?? null) : null;
   return {
     id: r.id,
     reference: r.reference,
@@ -213,6 +209,8 @@ export class ComplaintService {
     private readonly clock: Clock = () => new Date(),
     /** Tracks each response's remedies and outstanding actions to completion (Code 6.6, 7.3). */
     private readonly remedies: RemedyService | null = null,
+    /** Staff names by id, kept in memory (UserService.namesOf); without it, read per list. */
+    private readonly staffNames: ((ids: (string | null)[]) => Promise<Map<string, string>>) | null = null,
   ) {
     this.residents = new ResidentService(db, clock);
   }
@@ -445,10 +443,14 @@ export class ComplaintService {
   }
 
   /** Join the resident and both stages' handlers, for list rows. */
-  private withListJoins<Q extends ReturnType<ComplaintService['baseList']>>(q: Q) {
-    return q
-      .leftJoin('users as h1', 'h1.id', 'complaints.stage1_handler_id')
-      .leftJoin('users as h2', 'h2.id', 'complaints.stage2_handler_id');
+  /** The handlers' names for list rows: staff names kept in memory, not a join per row (issue 9). */
+  private async handlerNames(rows: ListRow[]): Promise<Map<string, string>> {
+    const ids = rows.map((r) => (r.stage === 2 ? r.stage2_handler_id : r.stage1_handler_id));
+    if (this.staffNames) return this.staffNames(ids);
+    const wanted = [...new Set(ids.filter((id): id is string => !!id))];
+    if (wanted.length === 0) return new Map();
+    const found = await this.db.selectFrom('users').select(['id', 'name']).where('id', 'in', wanted).execute();
+    return new Map(found.map((u) => [u.id, u.name]));
   }
 
   private baseList() {
@@ -603,7 +605,7 @@ export class ComplaintService {
         }
         q = q.orderBy('complaints.received_at', 'desc').orderBy('complaints.id', 'desc');
       }
-      const pageQ = this.withListJoins(this.baseList()).select(LIST_COLUMNS).where('complaints.id', 'in', q.limit(p('limit', limit + 1)));
+      const pageQ = this.baseList().select(LIST_COLUMNS).where('complaints.id', 'in', q.limit(p('limit', limit + 1)));
       return sort === 'due'
         ? pageQ.orderBy('complaints.next_due_on').orderBy('complaints.id')
         : pageQ.orderBy('complaints.received_at', 'desc').orderBy('complaints.id', 'desc');
@@ -614,8 +616,9 @@ export class ComplaintService {
       rows.length > limit && last
         ? encodeCursor(sort === 'due' ? [last.next_due_on, last.id] : [new Date(last.received_at).toISOString(), last.id])
         : null;
+    const names = await this.handlerNames(page);
     return {
-      items: page.map((r) => listItem(r, today, calendar)),
+      items: page.map((r) => listItem(r, today, calendar, names)),
       nextCursor,
     };
   }
@@ -975,7 +978,7 @@ export class ComplaintService {
     const words = text.split(/\s+/).filter(Boolean).slice(0, 10);
     const calendar = await this.settings.calendar();
     const today = londonDateOf(this.clock());
-    const rows = await this.withListJoins(this.db.selectFrom('complaints').leftJoin('residents', 'residents.id', 'complaints.resident_id'))
+    const rows = await this.baseList()
       .select(LIST_COLUMNS)
       .where((eb) =>
         eb.or([
@@ -988,7 +991,8 @@ export class ComplaintService {
       .orderBy('complaints.id', 'desc')
       .limit(Math.min(Math.max(limit, 1), 200))
       .execute();
-    return rows.map((r) => listItem(r, today, calendar));
+    const names = await this.handlerNames(rows);
+    return rows.map((r) => listItem(r, today, calendar, names));
   }
 }
 

@@ -59,7 +59,8 @@ export function buildServices(db: Db, clock: () => Date = () => new Date(), opts
   const actions = new ActionService(db, clock);
   const learning = new LearningService(db, clock);
   const remedies = new RemedyService(db, clock, actions, learning, { parallelReads: opts.parallelReads });
-  const complaints = new ComplaintService(db, settings, clock, remedies);
+  const users = new UserService(db, authCache);
+  const complaints = new ComplaintService(db, settings, clock, remedies, (ids) => users.namesOf(ids));
   const accessAudit = new AccessAuditService(db, clock);
   const ombudsman = new OmbudsmanService(db, clock);
   const reports = new ReportService(db, settings, { remedies, learning, ombudsman }, clock);
@@ -67,7 +68,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date(), opts
   const selfAssessments = new SelfAssessmentService(db, evidence, clock);
   const services: Services = {
     settings,
-    users: new UserService(db, authCache),
+    users,
     complaints,
     serviceRequests: new ServiceRequestService(db, settings, complaints),
     contacts: new ContactService(db, clock),

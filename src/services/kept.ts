@@ -11,9 +11,9 @@ export class Kept<V> {
     private readonly max = 200,
   ) {}
 
-  async get(key: string, load: () => Promise<V>, keep: (value: V) => boolean = () => true): Promise<V> {
+  async get(key: string, load: () => Promise<V>, keep: (value: V) => boolean = () => true, fresh = false): Promise<V> {
     const kept = this.values.get(key);
-    if (kept && Date.now() - kept.at < this.ttlMs) return kept.value;
+    if (kept && !fresh && Date.now() - kept.at < this.ttlMs) return kept.value;
     const value = await load();
     if (keep(value)) {
       if (this.values.size >= this.max) this.values.clear();

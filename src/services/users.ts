@@ -82,8 +82,18 @@ export class UserService {
   }
 
   /** Every member of staff's name by id, cached for a few seconds (names rarely change; a stale one only shows). */
-  async names(): Promise<Map<string, string>> {
-    return this.nameCache.get('', async () => new Map((await this.db.selectFrom('users').select(['id', 'name']).execute()).map((r) => [r.id, r.name])));
+  async names(fresh = false): Promise<Map<string, string>> {
+    return this.nameCache.get('', async () => new Map((await this.db.selectFrom('users').select(['id', 'name']).execute()).map((r) => [r.id, r.name])), undefined, fresh);
+  }
+
+  /**
+   * The names of these members of staff, from the names kept for a few seconds; read afresh when
+   * one is not among them (someone added since), so a name is never missing, at most seconds old.
+   */
+  async namesOf(ids: Iterable<string | null>): Promise<Map<string, string>> {
+    const names = await this.names();
+    for (const id of ids) if (id && !names.has(id)) return this.names(true);
+    return names;
   }
 
 

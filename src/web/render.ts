@@ -95,8 +95,35 @@ function memoiseRelativeNames(env: nunjucks.Environment) {
   };
 }
 
+/**
+ * `{% from "x" import y %}` (without "with context") runs x's whole top level to collect its
+ * macros, every time the line runs. GOV.UK Frontend's component templates open with three or four
+ * such imports and run once per macro call, so a page of forms ran hundreds of top levels: on the
+ * worklists and the case page that was most of the time spent rendering (issue 9). Without a
+ * context the answer depends on nothing but the template, so keep it on the (cached) template.
+ * The macros it holds keep no state between calls: each call starts a new frame.
+ */
+function memoiseExports() {
+  const Template = (nunjucks as any).Template;
+  if (!Template || Template.prototype.getExported.putrightMemo) return;
+  const original = Template.prototype.getExported;
+  const getExported = function (this: any, ctx: unknown, parentFrame: unknown, cb: unknown) {
+    if (typeof ctx !== 'function' || parentFrame !== undefined) return original.call(this, ctx, parentFrame, cb);
+    const done = ctx as (err: unknown, exported: unknown) => void;
+    if (this.putrightExports) return done(null, this.putrightExports);
+    return original.call(this, (err: unknown, exported: unknown) => {
+      if (!err) this.putrightExports = exported;
+      done(err, exported);
+    });
+  };
+  getExported.putrightMemo = true;
+  getExported.unmemoised = original;
+  Template.prototype.getExported = getExported;
+}
+
 export function createViews(): nunjucks.Environment {
   fastFrameSet();
+  memoiseExports();
   const env = nunjucks.configure([path.join(here, 'views'), GOVUK_DIST, MOJ_ROOT], { autoescape: true, throwOnUndefined: false, noCache: process.env.NODE_ENV === 'development' && process.env.PUTRIGHT_VIEW_RELOAD === 'true' });
   memoiseRelativeNames(env);
   env.addFilter('longDate', (d: LocalDate | null) => (d ? formatLongDate(d) : ''));

@@ -96,6 +96,53 @@ test('variables set in templates behave exactly as in Nunjucks: loops, outer var
   for (const [src, expected] of cases) assert.equal(env.renderString(src, {}), expected, src);
 });
 
+test('a macro file imported without its context runs its top level once, and its macros still answer each call afresh', () => {
+  const sources: Record<string, string> = {
+    'm.njk': '{% set greeting = "Hello" %}{% macro say(x) %}{{ greeting }} {{ x }}{% endmacro %}',
+    'ctx.njk': '{% macro who() %}{{ name }}{% endmacro %}',
+    'page.njk': '{% from "m.njk" import say %}{% from "ctx.njk" import who with context %}{{ say(a) }}|{{ say(b) }}|{{ who() }}',
+  };
+  const loader = { getSource: (name: string) => ({ src: sources[name], path: name, noCache: false }) };
+  createViews(); // puts the memo in place
+  const env = new nunjucks.Environment(loader as any, { autoescape: true });
+  const template = env.getTemplate('m.njk');
+  let runs = 0;
+  (template as any).compile();
+  const root = (template as any).rootRenderFunc;
+  (template as any).rootRenderFunc = function (this: unknown, ...args: unknown[]) {
+    runs++;
+    return root.apply(this, args);
+  };
+  assert.equal(env.render('page.njk', { a: 'Ann', b: 'Bo', name: 'first' }), 'Hello Ann|Hello Bo|first');
+  assert.equal(env.render('page.njk', { a: 'Cy', b: '<b>', name: 'second' }), 'Hello Cy|Hello &lt;b&gt;|second', 'an import with context is not kept: it sees each render\'s variables');
+  assert.equal(runs, 1, 'the top level of m.njk ran once for two renders and four calls');
+});
+
+test('keeping imported macros changes nothing a page renders: the case page with every form in error, with and without', () => {
+  const views = createViews();
+  const Template = (nunjucks as any).Template;
+  const memo = Template.prototype.getExported;
+  assert.equal(typeof memo.unmemoised, 'function', 'the memo is in place');
+  const errors = { errorList: [{ text: 'Enter a note', href: '#note-body' }], fields: { 'note-body': { text: 'Enter a note' }, 'note-restricted': { text: 'Choose' }, 'message-direction': { text: 'Choose' }, 'message-channel': { text: 'Choose' }, 'message-body': { text: 'Enter the message' }, file: { text: 'Choose a file' } } };
+  const stage = { stage: 1, acknowledgementDue: '2025-04-24', acknowledgedOn: null, responseDue: '2025-05-08', extensions: [], remedies: [], outstandingActions: [], handler: { name: 'Kim' } };
+  const ctx = {
+    title: 'Complaint CMP-000001', complaint: { id: 'x', reference: 'CMP-000001', stage: 1, statusLabel: 'Investigating', status: 'investigating', stages: [stage], links: [], vulnerable: true, description: 'Boiler <broken>', receivedAt: '2025-04-17T09:00:00Z', channel: 'phone' },
+    timeline: [{ label: 'Received', by: 'Kim', at: '2025-04-17T09:00:00Z', text: 'By phone' }], notes: [], messages: [], attachments: [], steps: ['acknowledge'], stepLabels: { acknowledge: 'Acknowledge' },
+    channels: ['phone', 'email'], channelLabels: { phone: 'Phone', email: 'Email' }, remedyLabels: {}, mayHandle: true, mayRestricted: true, errors, values: { body: 'draft & note' }, done: 'Saved', lettersDue: [], failedEmails: [],
+    actor: { name: 'Kim' }, navigation: [{ href: '/work', text: 'My work', active: true }], csrfToken: 't', cspNonce: 'n',
+  };
+  const kept = views.render('complaint/case.njk', ctx);
+  Template.prototype.getExported = memo.unmemoised;
+  let fresh: string;
+  try {
+    fresh = views.render('complaint/case.njk', ctx);
+  } finally {
+    Template.prototype.getExported = memo;
+  }
+  assert.equal(kept, fresh);
+  for (const text of ['Enter a note', 'Enter the message', 'Choose a file', 'draft &amp; note', 'Boiler &lt;broken&gt;']) assert.ok(kept.includes(text), text);
+});
+
 forEachBackend('pages render from compiled templates', (backend) => {
   let t: TestApp;
   let manager: string;
