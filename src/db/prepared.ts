@@ -17,8 +17,12 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 
-/** `*` standing for columns, not the one in count(*). */
-const EXPANDS_STAR = /(^|[\s,.])\*(?!\s*\))/;
+/**
+ * `*` standing for columns (`select *`, `t.*`, `, *`, `returning *`), not the one in count(*) nor
+ * a multiplication (`x * 1000`): a star after a value is arithmetic. A star after a closing
+ * bracket could be either (`distinct on (x) *`) and counts as columns, which only costs naming.
+ */
+const EXPANDS_STAR = /(?:\bselect|\bdistinct|\breturning|[,(.)])\s*\*(?!\s*\))/i;
 const SCHEMA_CHANGE = /^\s*(create|alter|drop|truncate)\b/i;
 
 export function statementName(text: string, generation = 0): string | null {

@@ -30,6 +30,7 @@ import type { Actor } from './actor.js';
 import { actorCan, requirePermission } from './actor.js';
 import { InvalidInput, NotFound, VersionConflict } from './errors.js';
 import { Kept } from './kept.js';
+import { COMPLAINT_COLUMNS, CORRESPONDENCE_COLUMNS, HISTORY_COLUMNS } from '../db/columns.js';
 import { recordHistory, type HistoryEntry } from './history.js';
 import { idempotentCreate, type Created } from './idempotency.js';
 import { ResidentService, type RepresentativeInput, type ResidentInput } from './residents.js';
@@ -210,7 +211,7 @@ export class ComplaintService {
     /** Tracks each response's remedies and outstanding actions to completion (Code 6.6, 7.3). */
     private readonly remedies: RemedyService | null = null,
     /** Staff names by id, kept in memory (UserService.namesOf); without it, read per list. */
-    private readonly staffNames: ((ids: (string | null)[]) => Promise<Map<string, string>>) | null = null,
+    private readonly staffNames: ((ids: (string | null)[], db: Db) => Promise<Map<string, string>>) | null = null,
   ) {
     this.residents = new ResidentService(db, clock);
   }
@@ -334,7 +335,7 @@ export class ComplaintService {
   // ------------------------------------------------------------------ read
 
   async getRow(id: string, trx: Db = this.db, forUpdate = false): Promise<ComplaintRow> {
-    let q = trx.selectFrom('complaints').selectAll().where('id', '=', id);
+    let q = trx.selectFrom('complaints').select(COMPLAINT_COLUMNS).where('id', '=', id);
     if (forUpdate) q = q.forUpdate();
     const row = await q.executeTakeFirst();
     if (!row) throw new NotFound('The complaint');
@@ -376,7 +377,7 @@ export class ComplaintService {
   async view(row: ComplaintRow, state: ComplaintState, calendar: WorkingDayCalendar, trx: Db = this.db) {
     const today = londonDateOf(this.clock());
     const handlerIds = [state.stages[1].handlerId, state.stages[2]?.handlerId].filter((x): x is string => !!x);
-    const names = handlerIds.length ? new Map((await trx.selectFrom('users').select(['id', 'name']).where('id', 'in', handlerIds).execute()).map((u) => [u.id, u.name])) : new Map<string, string>();
+    const names = handlerIds.length === 0 ? new Map<string, string>() : this.staffNames ? await this.staffNames(handlerIds, trx) : new Map((await trx.selectFrom('users').select(['id', 'name']).where('id', 'in', handlerIds).execute()).map((u) => [u.id, u.name]));
     const due = nextDue(state);
     const stageView = (s: StageState) => ({
       stage: s.stage,
@@ -446,7 +447,7 @@ export class ComplaintService {
   /** The handlers' names for list rows: staff names kept in memory, not a join per row (issue 9). */
   private async handlerNames(rows: ListRow[]): Promise<Map<string, string>> {
     const ids = rows.map((r) => (r.stage === 2 ? r.stage2_handler_id : r.stage1_handler_id));
-    if (this.staffNames) return this.staffNames(ids);
+    if (this.staffNames) return this.staffNames(ids, this.db);
     const wanted = [...new Set(ids.filter((id): id is string => !!id))];
     if (wanted.length === 0) return new Map();
     const found = await this.db.selectFrom('users').select(['id', 'name']).where('id', 'in', wanted).execute();
@@ -630,7 +631,7 @@ export class ComplaintService {
   }
 
   private historyRows(trx: Db, id: string) {
-    return trx.selectFrom('history').selectAll().where('complaint_id', '=', id).orderBy('id').execute();
+    return trx.selectFrom('history').select(HISTORY_COLUMNS).where('complaint_id', '=', id).orderBy('id').execute();
   }
 
   private timelineFrom(actor: Actor, rows: HistoryRow[]) {
@@ -664,7 +665,7 @@ export class ComplaintService {
       .map((r) => ({ ...(r.event as LifecycleEventData), actorId: r.actor_id, at: new Date(r.at).toISOString() }));
     const state = project(events, calendar);
     const notes = await this.notesOf(actor, id);
-    const messages = (await this.db.selectFrom('correspondence').selectAll().where('complaint_id', '=', id).orderBy('occurred_at').execute()).map(correspondenceView);
+    const messages = (await this.db.selectFrom('correspondence').select(CORRESPONDENCE_COLUMNS).where('complaint_id', '=', id).orderBy('occurred_at').execute()).map(correspondenceView);
     const attachments = await this.attachmentsOf(id);
     return { complaint: await this.view(row, state, calendar), state, history: this.timelineFrom(actor, history), notes, messages, attachments };
   }
@@ -922,7 +923,7 @@ export class ComplaintService {
   async correspondence(actor: Actor, id: string) {
     requirePermission(actor, 'complaints:read');
     await this.getRow(id);
-    const rows = await this.db.selectFrom('correspondence').selectAll().where('complaint_id', '=', id).orderBy('occurred_at').execute();
+    const rows = await this.db.selectFrom('correspondence').select(CORRESPONDENCE_COLUMNS).where('complaint_id', '=', id).orderBy('occurred_at').execute();
     return rows.map(correspondenceView);
   }
 

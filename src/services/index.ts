@@ -60,7 +60,7 @@ export function buildServices(db: Db, clock: () => Date = () => new Date(), opts
   const learning = new LearningService(db, clock);
   const remedies = new RemedyService(db, clock, actions, learning, { parallelReads: opts.parallelReads });
   const users = new UserService(db, authCache);
-  const complaints = new ComplaintService(db, settings, clock, remedies, (ids) => users.namesOf(ids));
+  const complaints = new ComplaintService(db, settings, clock, remedies, (ids, executor) => users.namesOf(ids, executor));
   const accessAudit = new AccessAuditService(db, clock);
   const ombudsman = new OmbudsmanService(db, clock);
   const reports = new ReportService(db, settings, { remedies, learning, ombudsman }, clock);

@@ -8,6 +8,7 @@ import { requirePermission } from './actor.js';
 import { InvalidInput, NotFound, VersionConflict } from './errors.js';
 import { recordHistory, type HistoryEntry } from './history.js';
 import { updateFactsTenure } from './stage-facts.js';
+import { RESIDENT_COLUMNS } from '../db/columns.js';
 
 export interface ResidentInput {
   reference?: string | null;
@@ -186,7 +187,7 @@ export class ResidentService {
   async essentials(actor: Actor, id: string) {
     requirePermission(actor, 'residents:read');
     const { rows } = await sql<any>`
-      select r.*,
+      select ${sql.join(RESIDENT_COLUMNS.map((c) => sql.ref(`r.${c}`)))},
         coalesce((select jsonb_agg(jsonb_build_object('id', n.id, 'kind', n.kind, 'description', n.description, 'disclosedOn', n.disclosed_on, 'reviewOn', n.review_on, 'endedOn', n.ended_on) order by n.created_at)
                   from resident_needs n where n.resident_id = r.id and n.ended_on is null), '[]'::jsonb) as needs,
         coalesce((select jsonb_agg(jsonb_build_object('id', x.id, 'restriction', x.restriction, 'reason', x.reason, 'reviewOn', x.review_on, 'endsOn', x.ends_on) order by x.created_at)

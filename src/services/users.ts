@@ -81,21 +81,24 @@ export class UserService {
     return this.caseworkerCache.get('', () => this.db.selectFrom('users').select(['id', 'name', 'team']).where('active', '=', true).where('role', 'in', ['handler', 'manager']).orderBy('name').orderBy('id').execute());
   }
 
-  /** Every member of staff's name by id, cached for a few seconds (names rarely change; a stale one only shows). */
-  async names(fresh = false): Promise<Map<string, string>> {
-    return this.nameCache.get('', async () => new Map((await this.db.selectFrom('users').select(['id', 'name']).execute()).map((r) => [r.id, r.name])), undefined, fresh);
+  /**
+   * Every member of staff's name by id, cached for a few seconds (names rarely change; a stale one
+   * only shows). Read through `db` when they must be read: inside a transaction, its own (the
+   * embedded database has one connection, which the transaction holds).
+   */
+  async names(fresh = false, db: Db = this.db): Promise<Map<string, string>> {
+    return this.nameCache.get('', async () => new Map((await db.selectFrom('users').select(['id', 'name']).execute()).map((r) => [r.id, r.name])), undefined, fresh);
   }
 
   /**
    * The names of these members of staff, from the names kept for a few seconds; read afresh when
    * one is not among them (someone added since), so a name is never missing, at most seconds old.
    */
-  async namesOf(ids: Iterable<string | null>): Promise<Map<string, string>> {
-    const names = await this.names();
-    for (const id of ids) if (id && !names.has(id)) return this.names(true);
+  async namesOf(ids: Iterable<string | null>, db: Db = this.db): Promise<Map<string, string>> {
+    const names = await this.names(false, db);
+    for (const id of ids) if (id && !names.has(id)) return this.names(true, db);
     return names;
   }
-
 
   /** Check an email and password, with lockout after repeated failures. */
   async verifyPassword(email: string, password: string): Promise<{ ok: true; actor: Actor } | { ok: false; locked: boolean }> {

@@ -18,6 +18,12 @@ test('statements whose columns come from * are not named (an alter table would c
   assert.equal(statementName('select "complaints".* from "complaints" where "id" = $1'), null);
   assert.equal(statementName('insert into "notes" ("body") values ($1) returning *'), null);
   assert.match(statementName('select count(*) as "total" from "complaints" where "status" = $1') ?? '', /^k0_/);
+  assert.equal(statementName('select\n*\nfrom "history" where "id" = $1'), null);
+  assert.equal(statementName('select "id", * from "history" where "id" = $1'), null);
+  assert.equal(statementName('select distinct on ("a") * from "t" where "b" = $1'), null);
+  assert.equal(statementName('SELECT * FROM "t" WHERE "b" = $1'), null);
+  // A multiplication is not a list of columns.
+  assert.match(statementName("select date_part('epoch', at)::bigint * 1000 as ms, x *2 from t where id = $1") ?? '', /^k0_/);
   assert.equal(statementName('select "id" from "users" where "id" = $1'), statementName('select "id" from "users" where "id" = $1'));
   assert.notEqual(statementName('select "id" from "users" where "id" = $1'), statementName('select "id" from "users" where "id" = $1', 1));
 });
