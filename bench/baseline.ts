@@ -6,17 +6,17 @@
 import Fastify from 'fastify';
 import pg from 'pg';
 
-/**
- * The SQL ComplaintService.list runs for "a handler's open complaints by deadline, first 50"
- * (the handlers' names come from the staff names the service keeps in memory, not from SQL).
- */
+/** The SQL ComplaintService.list runs for "a handler's open complaints by deadline, first 50". */
 export const WORKLIST_SQL = `
 select complaints.id, complaints.reference, complaints.status, complaints.stage, complaints.received_at, complaints.received_on,
        complaints.service_area, complaints.category, complaints.channel, complaints.stage1_handler_id, complaints.stage2_handler_id,
        complaints.next_due_on, complaints.next_due_kind, complaints.vulnerable, complaints.extended, complaints.outcome, complaints.version,
-       complaints.anonymous, residents.given_name, residents.family_name, residents.postcode
+       complaints.anonymous, residents.given_name, residents.family_name, residents.postcode,
+       h1.name as stage1_handler_name, h2.name as stage2_handler_name
   from complaints
   left join residents on residents.id = complaints.resident_id
+  left join users as h1 on h1.id = complaints.stage1_handler_id
+  left join users as h2 on h2.id = complaints.stage2_handler_id
  where complaints.id in (
    select complaints.id from complaints
     where complaints.status in ($1, $2, $3)
