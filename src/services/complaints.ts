@@ -102,6 +102,15 @@ export const STATUS_LABELS: Record<string, string> = {
 };
 
 const OPEN_STATUSES = ['awaiting_acknowledgement', 'investigating', 'responded'];
+/**
+ * "Open" written into the SQL as constants, not sent as values: PostgreSQL can then see, when it
+ * makes one plan for every request (a prepared statement's generic plan), that the indexes kept
+ * for open complaints only (migration 0011) apply. With the statuses as values it could not, so
+ * it judged its generic plan worse and planned the worklists afresh on every request: 0.7 ms of
+ * its time per team worklist, against 0.01 ms (issue 9).
+ */
+const IS_OPEN = sql<boolean>`complaints.status in (${sql.join(OPEN_STATUSES.map((s) => sql.lit(s)))})`;
+const IS_NOT_OPEN = sql<boolean>`complaints.status not in (${sql.join(OPEN_STATUSES.map((s) => sql.lit(s)))})`;
 
 type Clock = () => Date;
 
@@ -474,8 +483,8 @@ export class ComplaintService {
     let q = this.db.selectFrom('complaints');
     if (f.stage) q = q.where('complaints.stage', '=', p('stage', f.stage));
     if (f.status) q = q.where('complaints.status', '=', p('status', f.status));
-    if (f.open === true) q = q.where('complaints.status', 'in', OPEN_STATUSES);
-    if (f.open === false) q = q.where('complaints.status', 'not in', OPEN_STATUSES);
+    if (f.open === true) q = q.where(IS_OPEN);
+    if (f.open === false) q = q.where(IS_NOT_OPEN);
     if (f.handlerId) {
       const h = p('handlerId', f.handlerId);
       q = q.where((eb) =>
@@ -551,7 +560,7 @@ export class ComplaintService {
         eb.fn.countAll<string>().as('open'),
         sql<string>`count(*) filter (where complaints.next_due_on < ${today})`.as('overdue'),
       ])
-      .where('complaints.status', 'in', OPEN_STATUSES)
+      .where(IS_OPEN)
       .groupBy(sql`1`)
       .execute();
     return rows.map((r) => ({ handlerId: r.handler_id, open: Number(r.open), overdue: Number(r.overdue) }));

@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { buildServices, type Services } from '../../src/services/index.js';
@@ -94,6 +95,31 @@ forEachBackend('the worklist compiled once per shape', (backend) => {
     assert.ok(one.items.length > 0 && two.items.length > 0);
     assert.ok(one.items.every((c) => c.handler?.id === h1 || c.stage === 2));
     assert.notDeepEqual(one.items.map((c) => c.id), two.items.map((c) => c.id));
+  });
+
+  test('PostgreSQL keeps one plan for the worklists and their counts, instead of planning them on every request', async () => {
+    // On one connection, so that its prepared statements are the ones these requests made.
+    await db.db.connection().execute(async (conn) => {
+      const s = buildServices(conn, () => NOW);
+      const shapes: ListFilters[] = [
+        { open: true, sort: 'due', limit: 50 },
+        { open: true, sort: 'due', limit: 50, handlerId: handlers[0] },
+        { open: true, sort: 'due', limit: 50, stage: 2 },
+      ];
+      for (let i = 0; i < 12; i++) {
+        for (const f of shapes) {
+          await s.complaints.list(manager, { ...f, handlerId: f.handlerId ? handlers[i % handlers.length] : undefined });
+          await s.complaints.dueCounts(manager, { ...f, handlerId: f.handlerId ? handlers[i % handlers.length] : undefined });
+        }
+      }
+      const { rows } = await sql<{ statement: string; generic_plans: string; custom_plans: string }>`
+        select statement, generic_plans, custom_plans from pg_prepared_statements where statement like '%from "complaints"%'`.execute(conn);
+      // A statement is planned for each of its first five runs; from the sixth, PostgreSQL uses
+      // one plan for all, unless it judges planning afresh cheaper (which it then does every time).
+      const often = rows.filter((r) => Number(r.generic_plans) + Number(r.custom_plans) >= 10);
+      assert.ok(often.length >= 4, `the worklists' statements are prepared and run often (${rows.map((r) => `${r.custom_plans}+${r.generic_plans}`).join(', ')})`);
+      for (const r of often) assert.equal(Number(r.custom_plans), 5, `planned ${r.custom_plans} times, kept plan used ${r.generic_plans} times: ${r.statement.slice(0, 400)}`);
+    });
   });
 
   test('a bad cursor is still refused, naming the field', async () => {
