@@ -6,7 +6,10 @@
 import Fastify from 'fastify';
 import pg from 'pg';
 
-/** The SQL ComplaintService.list runs for "a handler's open complaints by deadline, first 50". */
+/**
+ * The SQL ComplaintService.list runs for "a handler's open complaints by deadline, first 50"
+ * ("open" written in as constants, as the service writes it: see IS_OPEN there).
+ */
 export const WORKLIST_SQL = `
 select complaints.id, complaints.reference, complaints.status, complaints.stage, complaints.received_at, complaints.received_on,
        complaints.service_area, complaints.category, complaints.channel, complaints.stage1_handler_id, complaints.stage2_handler_id,
@@ -19,11 +22,11 @@ select complaints.id, complaints.reference, complaints.status, complaints.stage,
   left join users as h2 on h2.id = complaints.stage2_handler_id
  where complaints.id in (
    select complaints.id from complaints
-    where complaints.status in ($1, $2, $3)
-      and ((complaints.stage = $4 and complaints.stage1_handler_id = $5) or (complaints.stage = $6 and complaints.stage2_handler_id = $7))
+    where complaints.status in ('awaiting_acknowledgement', 'investigating', 'responded')
+      and ((complaints.stage = $1 and complaints.stage1_handler_id = $2) or (complaints.stage = $3 and complaints.stage2_handler_id = $4))
       and complaints.next_due_on is not null
     order by complaints.next_due_on, complaints.id
-    limit $8)
+    limit $5)
  order by complaints.next_due_on, complaints.id`;
 
 async function main() {
@@ -32,7 +35,7 @@ async function main() {
   app.get('/worklist', async (req) => {
     const h = (req.query as { handlerId: string }).handlerId;
     // Prepared once per connection, as the product's queries are (DATABASE_PREPARED_STATEMENTS, on by default).
-    const { rows } = await pool.query({ name: 'worklist', text: WORKLIST_SQL, values: ['awaiting_acknowledgement', 'investigating', 'responded', 1, h, 2, h, 51] });
+    const { rows } = await pool.query({ name: 'worklist', text: WORKLIST_SQL, values: [1, h, 2, h, 51] });
     return { items: rows.slice(0, 50) };
   });
   app.get('/health', async () => ({ ok: true }));
