@@ -5,6 +5,7 @@
  */
 import Fastify from 'fastify';
 import pg from 'pg';
+import { pathToFileURL } from 'node:url';
 
 /**
  * The SQL ComplaintService.list runs for "a handler's open complaints by deadline, first 50"
@@ -29,13 +30,18 @@ select complaints.id, complaints.reference, complaints.status, complaints.stage,
     limit $5)
  order by complaints.next_due_on, complaints.id`;
 
+/** Its values for a handler's first page (50, and one more to know whether there is a next). */
+export function worklistValues(handlerId: string): unknown[] {
+  return [1, handlerId, 2, handlerId, 51];
+}
+
 async function main() {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
   const app = Fastify({ logger: false });
   app.get('/worklist', async (req) => {
     const h = (req.query as { handlerId: string }).handlerId;
     // Prepared once per connection, as the product's queries are (DATABASE_PREPARED_STATEMENTS, on by default).
-    const { rows } = await pool.query({ name: 'worklist', text: WORKLIST_SQL, values: [1, h, 2, h, 51] });
+    const { rows } = await pool.query({ name: 'worklist', text: WORKLIST_SQL, values: worklistValues(h) });
     return { items: rows.slice(0, 50) };
   });
   app.get('/health', async () => ({ ok: true }));
@@ -43,7 +49,10 @@ async function main() {
   process.on('SIGTERM', () => void app.close().then(() => pool.end()).then(() => process.exit(0)));
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Run as a script by bench/run.ts; imported by test/http/bench-baseline.test.ts for its SQL only.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
