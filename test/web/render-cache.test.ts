@@ -131,7 +131,9 @@ test('keeping imported macros changes nothing a page renders: the case page with
     channels: ['phone', 'email'], channelLabels: { phone: 'Phone', email: 'Email' }, remedyLabels: {}, mayHandle: true, mayRestricted: true, errors, values: { body: 'draft & note' }, done: 'Saved', lettersDue: [], failedEmails: [],
     actor: { name: 'Kim' }, navigation: [{ href: '/work', text: 'My work', active: true }], csrfToken: 't', cspNonce: 'n',
   };
+  views.render('complaint/case.njk', { ...ctx, values: { body: 'another draft' } });
   const kept = views.render('complaint/case.njk', ctx);
+  assert.equal(views.render('complaint/case.njk', ctx), kept, 'rendered again from the kept answers');
   Template.prototype.getExported = memo.unmemoised;
   let fresh: string;
   try {
@@ -141,6 +143,23 @@ test('keeping imported macros changes nothing a page renders: the case page with
   }
   assert.equal(kept, fresh);
   for (const text of ['Enter a note', 'Enter the message', 'Choose a file', 'draft &amp; note', 'Boiler &lt;broken&gt;']) assert.ok(kept.includes(text), text);
+});
+
+test('a GOV.UK macro called again with the same parameters answers the same, and with others as it should', () => {
+  const views = createViews();
+  const src = `{% from "govuk/components/button/macro.njk" import govukButton %}{% from "govuk/components/input/macro.njk" import govukInput %}{% from "govuk/components/fieldset/macro.njk" import govukFieldset %}
+{% for t in texts %}{{ govukButton({ text: t }) }}|{% endfor %}{{ govukInput({ id: "a", name: "a", label: { text: "A" }, value: value }) }}
+{% call govukFieldset({ legend: { text: "Legend" } }) %}<p>{{ inside }}</p>{% endcall %}`;
+  for (const [value, inside] of [['first', 'one'], ['second', 'two'], ['first', 'three']]) {
+    const html = views.renderString(src, { texts: ['Save', 'Send', 'Save', '<b>Bold</b>'], value, inside });
+    const buttons = html.split('|').slice(0, 4).map((b) => b.replace(/\s+/g, ' ').trim());
+    assert.equal(buttons[0], buttons[2], 'the same parameters, the same answer');
+    assert.notEqual(buttons[0], buttons[1]);
+    assert.match(buttons[1], />\s*Send\s*</);
+    assert.match(buttons[3], /&lt;b&gt;Bold&lt;\/b&gt;/, 'still escaped');
+    assert.match(html, new RegExp(`value="${value}"`), 'a field shows this render\'s value');
+    assert.match(html, new RegExp(`<p>${inside}</p>`), 'a call with a caller runs afresh: its body is this render\'s');
+  }
 });
 
 forEachBackend('pages render from compiled templates', (backend) => {
