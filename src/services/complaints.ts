@@ -109,8 +109,9 @@ const OPEN_STATUSES = ['awaiting_acknowledgement', 'investigating', 'responded']
  * it judged its generic plan worse and planned the worklists afresh on every request: 0.7 ms of
  * its time per team worklist, against 0.01 ms (issue 9).
  */
-const IS_OPEN = sql<boolean>`complaints.status in (${sql.join(OPEN_STATUSES.map((s) => sql.lit(s)))})`;
-const IS_NOT_OPEN = sql<boolean>`complaints.status not in (${sql.join(OPEN_STATUSES.map((s) => sql.lit(s)))})`;
+const OPEN_LITERALS = sql.join(OPEN_STATUSES.map((s) => sql.lit(s)));
+const IS_OPEN = sql<boolean>`complaints.status in (${OPEN_LITERALS})`;
+const IS_NOT_OPEN = sql<boolean>`complaints.status not in (${OPEN_LITERALS})`;
 
 type Clock = () => Date;
 
@@ -223,8 +224,8 @@ export class ComplaintService {
     private readonly clock: Clock = () => new Date(),
     /** Tracks each response's remedies and outstanding actions to completion (Code 6.6, 7.3). */
     private readonly remedies: RemedyService | null = null,
-    /** Staff names by id, kept in memory (UserService.namesOf); without it, read per list. */
-    private readonly staffNames: ((ids: (string | null)[], db: Db) => Promise<Map<string, string>>) | null = null,
+    /** Staff names by id, kept in memory (UserService.namesOf), read through `db` when they must be read. */
+    private readonly staffNames: (ids: (string | null)[], db: Db) => Promise<Map<string, string>>,
   ) {
     this.residents = new ResidentService(db, clock);
   }
@@ -390,7 +391,7 @@ export class ComplaintService {
   async view(row: ComplaintRow, state: ComplaintState, calendar: WorkingDayCalendar, trx: Db = this.db) {
     const today = londonDateOf(this.clock());
     const handlerIds = [state.stages[1].handlerId, state.stages[2]?.handlerId].filter((x): x is string => !!x);
-    const names = handlerIds.length === 0 ? new Map<string, string>() : this.staffNames ? await this.staffNames(handlerIds, trx) : new Map((await trx.selectFrom('users').select(['id', 'name']).where('id', 'in', handlerIds).execute()).map((u) => [u.id, u.name]));
+    const names = handlerIds.length === 0 ? new Map<string, string>() : await this.staffNames(handlerIds, trx);
     const due = nextDue(state);
     const stageView = (s: StageState) => ({
       stage: s.stage,
@@ -456,12 +457,11 @@ export class ComplaintService {
     };
   }
 
-  /** Join the resident and both stages' handlers, for list rows. */
   /**
-   * The handlers' names by join, not from the staff names kept in memory: without the joins
-   * PostgreSQL judges re-planning these statements for each request cheaper than its generic plan
-   * and plans every time (0.3–0.8 ms, for the many partial indexes on complaints), which cost more
-   * than the joins (issue 9, measured with pg_prepared_statements' custom_plans).
+   * Join both stages' handlers, for list rows: their names by join, not from the staff names kept
+   * in memory. Without the joins PostgreSQL judges re-planning these statements for each request
+   * cheaper than its generic plan and plans every time (0.3–0.8 ms, for the many partial indexes
+   * on complaints), which cost more than the joins (issue 9, pg_prepared_statements' custom_plans).
    */
   private withListJoins<Q extends ReturnType<ComplaintService['baseList']>>(q: Q) {
     return q

@@ -152,8 +152,9 @@ function memoiseExports() {
     const done = ctx as (err: unknown, exported: unknown) => void;
     if (this.putrightExports) return done(null, this.putrightExports);
     return original.call(this, (err: unknown, exported: Record<string, unknown>) => {
-      if (!err) this.putrightExports = GOVUK_COMPONENT.test(String(this.path ?? '')) ? answersKept(exported) : exported;
-      done(err, this.putrightExports ?? exported);
+      if (err) return done(err, exported);
+      this.putrightExports = GOVUK_COMPONENT.test(String(this.path ?? '')) ? answersKept(exported) : exported;
+      done(null, this.putrightExports);
     });
   };
   getExported.putrightMemo = true;
